@@ -1,0 +1,21 @@
+"""Test overrides: strict templates, fast hashing, plain static files, e-mails kept in memory."""
+
+from .settings import *  # noqa: F403
+from .settings import TEMPLATES
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+class InvalidTemplateVariable(str):
+    """Fail a test when a template uses a variable that does not exist."""
+
+    def __mod__(self, name):
+        raise NameError(f"Variable de gabarit inconnue : {name}")
+
+    def __contains__(self, item):
+        return item == "%s"
+
+
+TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = InvalidTemplateVariable("%s")

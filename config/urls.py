@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from startups import views as startup_views
+
+admin.site.site_header = "Comité — administration"
+
+urlpatterns = [
+    path("", startup_views.home, name="home"),
+    path("comptes/", include("accounts.urls")),
+    path("portefeuille/", include("startups.urls")),
+    path("admin/", admin.site.urls),
+]

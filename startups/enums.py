@@ -1,0 +1,65 @@
+from typing import NamedTuple
+
+from django.db import models
+
+
+class Lifecycle(models.TextChoices):
+    """Comité's lifecycle (DESIGN §1), in the order a startup goes through it."""
+
+    INVESTIGATION = "investigation", "Investigation"
+    CONSTRUCTION = "construction", "Construction"
+    ACCELERATION = "acceleration", "Accélération"
+    TRANSFER = "transfer", "Transfert"
+    STOPPED = "stopped", "Arrêt"
+
+    @property
+    def rank(self) -> int:
+        return list(Lifecycle).index(self)
+
+
+class PhaseName(NamedTuple):
+    lifecycle: Lifecycle
+    label: str
+    # Still followed by the programme (and so due for committees).
+    in_programme: bool
+
+
+# The beta.gouv.fr phase vocabularies, 2026 and legacy, mapped onto the lifecycle.
+PHASE_NAMES: dict[str, PhaseName] = {
+    "investigation": PhaseName(Lifecycle.INVESTIGATION, "Investigation", True),
+    "construction": PhaseName(Lifecycle.CONSTRUCTION, "Construction", True),
+    "acceleration": PhaseName(Lifecycle.ACCELERATION, "Accélération", True),
+    "consolidation": PhaseName(Lifecycle.TRANSFER, "Consolidation", True),
+    "opere": PhaseName(Lifecycle.TRANSFER, "Opéré au sein du réseau", True),
+    "transfere": PhaseName(Lifecycle.TRANSFER, "Transféré", False),
+    "transfer": PhaseName(Lifecycle.TRANSFER, "Transfert", False),
+    "success": PhaseName(Lifecycle.TRANSFER, "Pérennisé", False),
+    "alumni": PhaseName(Lifecycle.TRANSFER, "Sorti du programme", False),
+    "abandon-investigation": PhaseName(Lifecycle.STOPPED, "Abandon après investigation", False),
+    "abandon": PhaseName(Lifecycle.STOPPED, "Abandon", False),
+}
+IN_PROGRAMME_PHASE_NAMES = [name for name, phase in PHASE_NAMES.items() if phase.in_programme]
+
+
+class EventKind(models.TextChoices):
+    COMMITTEE = "committee", "Passage en comité"
+    PRODUCT_LAUNCH = "product_launch", "Lancement du produit"
+    NATIONAL_IMPACT = "national_impact", "Impact national"
+    FAST = "fast", "Financement FAST"
+    END = "end", "Fin"
+    OTHER = "other", "Autre"
+
+
+class TeamRole(models.TextChoices):
+    INTRAPRENEUR = "intrapreneur", "Intrapreneur·e"
+    PRODUCT = "product", "Chargé·e de déploiement / produit"
+    DEVELOPER = "developer", "Développeur·se"
+    DESIGNER = "designer", "Designer"
+    COACH = "coach", "Coach"
+    OTHER = "other", "Autre"
+
+
+class FundingSource(models.TextChoices):
+    FAST = "fast", "Fonds FAST (import beta.gouv.fr)"
+    DECISION = "decision", "Décision de comité"
+    MANUAL = "manual", "Saisie manuelle"

@@ -1,0 +1,92 @@
+from django import forms
+from dsfr.forms import DsfrBaseForm
+
+from .enums import Lifecycle
+from .models import Incubator, Organisation
+
+SORTS = {
+    "nom": ("Nom (A → Z)", ["lower_name"]),
+    "comite": ("Prochain comité attendu", ["committee_due_on", "lower_name"]),
+    "phase": ("Phase", ["phase_rank", "lower_name"]),
+    "recent": ("Phase commencée récemment", ["-current_phase_start", "lower_name"]),
+}
+DUE_WITHIN_CHOICES = [
+    ("", "Tous"),
+    ("30", "Sous 30 jours"),
+    ("45", "Sous 45 jours"),
+    ("90", "Sous 90 jours"),
+]
+
+
+class PortfolioFilterForm(DsfrBaseForm):
+    """The portfolio's filters, as URL parameters (French names: they show in shared links)."""
+
+    q = forms.CharField(
+        label="Rechercher", required=False, max_length=100, help_text="Nom ou pitch"
+    )
+    phase = forms.ChoiceField(
+        label="Phase", required=False, choices=[("", "Toutes"), *Lifecycle.choices]
+    )
+    incubateur = forms.ModelChoiceField(
+        label="Incubateur",
+        required=False,
+        queryset=Incubator.objects.only("slug", "title"),
+        to_field_name="slug",
+        empty_label="Tous",
+    )
+    sponsor = forms.ModelChoiceField(
+        label="Sponsor",
+        required=False,
+        queryset=Organisation.objects.only("slug", "name", "acronym"),
+        to_field_name="slug",
+        empty_label="Tous",
+    )
+    suivi = forms.ChoiceField(
+        label="Suivi",
+        required=False,
+        choices=[
+            ("", "Toutes"),
+            ("actives", "Suivies par le programme"),
+            ("sorties", "Arrêtées ou sorties"),
+        ],
+    )
+    comite = forms.TypedChoiceField(
+        label="Comité attendu",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=DUE_WITHIN_CHOICES,
+    )
+    tri = forms.ChoiceField(
+        label="Trier par",
+        required=False,
+        choices=[(key, label) for key, (label, _) in SORTS.items()],
+    )
+
+    def __init__(self, *args, fixed=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in fixed:
+            del self.fields[name]
+
+    def filter(self, startups, *, ignore=()):
+        """The startups matching the valid filters, less the `ignore`d ones."""
+        data = {
+            k: v for k, v in self.cleaned_data.items() if k not in ignore and v not in ("", None)
+        }
+        if text := data.get("q", "").strip():
+            startups = startups.search(text)
+        if "phase" in data:
+            startups = startups.filter(current_phase=data["phase"])
+        if "incubateur" in data:
+            startups = startups.of_incubator(data["incubateur"])
+        if "sponsor" in data:
+            startups = startups.sponsored_by(data["sponsor"])
+        if "suivi" in data:
+            startups = startups.filter(is_active=data["suivi"] == "actives")
+        if "comite" in data:
+            startups = startups.active().due_for_committee(within=data["comite"])
+        return startups
+
+    @property
+    def ordering(self) -> list[str]:
+        return SORTS[self.cleaned_data.get("tri") or "nom"][1]

@@ -1,0 +1,389 @@
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, Lower
+from django.urls import reverse
+from django.utils import timezone
+
+from .dates import add_months
+from .enums import PHASE_NAMES, EventKind, FundingSource, Lifecycle, TeamRole
+
+# A committee every six months at least, 30–45 days before the money runs out (DESIGN §1).
+COMMITTEE_EVERY_MONTHS = 6
+COMMITTEE_BEFORE_MONEY_ENDS_DAYS = 45
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class Organisation(models.Model):
+    """An administration ("administration porteuse"), sponsor of startups."""
+
+    slug = models.CharField("identifiant", max_length=200, unique=True)
+    name = models.CharField("nom", max_length=300)
+    acronym = models.CharField("sigle", max_length=200, blank=True)
+    kind = models.CharField("type", max_length=100, blank=True)
+    ministerial_domain = models.CharField("domaine ministériel", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "organisation"
+        ordering = [Lower("name")]
+
+    def __str__(self):
+        return self.acronym or self.name
+
+    def get_absolute_url(self):
+        return reverse("startups:sponsor", args=[self.slug])
+
+
+class Incubator(models.Model):
+    slug = models.CharField("identifiant", max_length=200, unique=True)
+    title = models.CharField("nom", max_length=300)
+    owner = models.ForeignKey(
+        Organisation, verbose_name="organisation", null=True, blank=True, on_delete=models.PROTECT
+    )
+    short_description = models.TextField("présentation", blank=True)
+    contact = models.CharField("contact", max_length=300, blank=True)
+    website = models.URLField("site", max_length=500, blank=True)
+    github = models.URLField("GitHub", max_length=500, blank=True)
+    address = models.CharField("adresse", max_length=500, blank=True)
+    hidden = models.BooleanField("masqué sur beta.gouv.fr", default=False)
+
+    class Meta:
+        verbose_name = "incubateur"
+        ordering = [Lower("title")]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("startups:incubator", args=[self.slug])
+
+
+class StartupQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def due_for_committee(self, *, within: int, today: datetime.date | None = None):
+        today = today or timezone.localdate()
+        return self.filter(committee_due_on__lte=today + datetime.timedelta(days=within))
+
+    def search(self, text: str):
+        return self.filter(Q(name__icontains=text) | Q(pitch__icontains=text))
+
+    def of_incubator(self, incubator):
+        co_incubated = Startup.co_incubators.through.objects.filter(incubator=incubator)
+        return self.filter(Q(incubator=incubator) | Q(pk__in=co_incubated.values("startup_id")))
+
+    def sponsored_by(self, organisation):
+        sponsored = Startup.sponsors.through.objects.filter(organisation=organisation)
+        return self.filter(pk__in=sponsored.values("startup_id"))
+
+    def with_list_data(self):
+        """What a list of startups shows, in a number of queries that does not grow."""
+        granted = (
+            FundingRound.objects.filter(startup=OuterRef("pk"))
+            .values("startup")
+            .annotate(total=Sum("amount_granted"))
+            .values("total")
+        )
+        return (
+            self.select_related("incubator")
+            .prefetch_related(
+                models.Prefetch("sponsors", Organisation.objects.only("slug", "name", "acronym"))
+            )
+            .annotate(amount_granted=Coalesce(Subquery(granted), Decimal(0)))
+        )
+
+
+DERIVED_FIELDS = [
+    "current_phase",
+    "current_phase_name",
+    "current_phase_start",
+    "is_active",
+    "last_committee_on",
+    "committee_due_on",
+]
+
+
+class Startup(models.Model):
+    """A Startup d'État. The fields after `public_page` are derived: `refresh_derived()`."""
+
+    slug = models.CharField("identifiant beta.gouv.fr", max_length=200, unique=True)
+    name = models.CharField("nom", max_length=300)
+    pitch = models.TextField("pitch", blank=True)
+    description = models.TextField("description", blank=True)
+    incubator = models.ForeignKey(
+        Incubator, verbose_name="incubateur", related_name="startups", on_delete=models.PROTECT
+    )
+    co_incubators = models.ManyToManyField(
+        Incubator, verbose_name="co-incubateurs", related_name="co_incubated", blank=True
+    )
+    sponsors = models.ManyToManyField(
+        Organisation, verbose_name="sponsors", related_name="sponsored_startups", blank=True
+    )
+    contact = models.CharField("contact", max_length=300, blank=True)
+    website = models.URLField("site", max_length=500, blank=True)
+    repository = models.URLField("code source", max_length=500, blank=True)
+    stats_url = models.URLField("page de statistiques", max_length=500, blank=True)
+    budget_url = models.URLField("page de budget", max_length=500, blank=True)
+    impact_url = models.URLField("page d’impact", max_length=500, blank=True)
+    dashlord_url = models.URLField("DashLord", max_length=500, blank=True)
+    public_page = models.BooleanField("page publique", default=False)
+
+    current_phase = models.CharField(
+        "phase actuelle", max_length=20, choices=Lifecycle, blank=True, db_index=True
+    )
+    current_phase_name = models.CharField(
+        "phase actuelle (beta.gouv.fr)", max_length=50, blank=True
+    )
+    current_phase_start = models.DateField("début de la phase actuelle", null=True, blank=True)
+    is_active = models.BooleanField("suivie par le programme", default=True, db_index=True)
+    last_committee_on = models.DateField("dernier comité", null=True, blank=True)
+    committee_due_on = models.DateField(
+        "prochain comité attendu", null=True, blank=True, db_index=True
+    )
+
+    objects = StartupQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "startup d’État"
+        verbose_name_plural = "startups d’État"
+        ordering = [Lower("name")]
+        indexes = [models.Index(Lower("name"), name="startup_lower_name")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("startups:detail", args=[self.slug])
+
+    @property
+    def current_phase_label(self) -> str:
+        known = PHASE_NAMES.get(self.current_phase_name)
+        return known.label if known else self.get_current_phase_display()
+
+    @property
+    def links(self) -> list[tuple[str, str]]:
+        names = ["website", "repository", "stats_url", "budget_url", "impact_url", "dashlord_url"]
+        return [
+            (self._meta.get_field(n).verbose_name.capitalize(), getattr(self, n))
+            for n in names
+            if getattr(self, n)
+        ]
+
+    def refresh_derived(self, *, today: datetime.date | None = None) -> None:
+        """Recompute and save the stored figures that lists filter on."""
+        committees = self.events.filter(kind=EventKind.COMMITTEE).values_list("date", flat=True)
+        self.set_derived(
+            phases=list(self.phases.order_by("position")),
+            committee_dates=list(committees),
+            last_round=self.funding_rounds.order_by("-start").first(),
+            today=today,
+        )
+        self.save(update_fields=DERIVED_FIELDS)
+
+    def set_derived(self, *, phases, committee_dates, last_round, today=None) -> None:
+        """The derived fields from phases (in order), committee dates and the last funding round.
+
+        The next committee is due six months after the last committee or round start (the
+        current phase's start when there is neither), and 45 days before the round's money ends,
+        whichever comes first; startups no longer in the programme are never due.
+        """
+        today = today or timezone.localdate()
+        started = [phase for phase in phases if phase.start <= today]
+        current = started[-1] if started else (phases[0] if phases else None)
+        self.current_phase = current.lifecycle if current else ""
+        self.current_phase_name = current.name if current else ""
+        self.current_phase_start = current.start if current else None
+        known = PHASE_NAMES.get(self.current_phase_name)
+        self.is_active = bool(known and known.in_programme)
+        self.last_committee_on = max((d for d in committee_dates if d <= today), default=None)
+        anchors = [d for d in (self.last_committee_on, last_round and last_round.start) if d]
+        anchor = max(anchors, default=self.current_phase_start)
+        due = [add_months(anchor, COMMITTEE_EVERY_MONTHS)] if anchor else []
+        if last_round:
+            due.append(last_round.end - datetime.timedelta(days=COMMITTEE_BEFORE_MONEY_ENDS_DAYS))
+        self.committee_due_on = min(due) if due and self.is_active else None
+
+
+class Phase(models.Model):
+    startup = models.ForeignKey(Startup, related_name="phases", on_delete=models.CASCADE)
+    position = models.PositiveSmallIntegerField("rang")
+    lifecycle = models.CharField("étape", max_length=20, choices=Lifecycle)
+    name = models.CharField("nom beta.gouv.fr", max_length=50)
+    start = models.DateField("début")
+    end = models.DateField("fin", null=True, blank=True)
+    end_is_declared = models.BooleanField("fin déclarée", default=False)
+    comment = models.TextField("commentaire", blank=True)
+
+    class Meta:
+        verbose_name = "phase"
+        ordering = ["startup", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["startup", "position"], name="phase_position_unique"),
+            models.UniqueConstraint(
+                fields=["startup"],
+                condition=Q(end__isnull=True),
+                name="phase_one_open_per_startup",
+                violation_error_message="Une startup ne peut avoir qu’une phase en cours.",
+            ),
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gte=F("start")),
+                name="phase_end_after_start",
+                violation_error_message="Une phase ne peut pas finir avant d’avoir commencé.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.label} ({self.start:%d/%m/%Y})"
+
+    @property
+    def label(self) -> str:
+        known = PHASE_NAMES.get(self.name)
+        return known.label if known else self.get_lifecycle_display()
+
+    @property
+    def duration_days(self) -> int | None:
+        end = self.end or timezone.localdate()
+        return (end - self.start).days if end >= self.start else None
+
+
+class StartupEvent(models.Model):
+    startup = models.ForeignKey(Startup, related_name="events", on_delete=models.CASCADE)
+    kind = models.CharField("type", max_length=20, choices=EventKind)
+    name = models.CharField("nom beta.gouv.fr", max_length=50)
+    date = models.DateField("date")
+    comment = models.TextField("commentaire", blank=True)
+
+    class Meta:
+        verbose_name = "événement"
+        ordering = ["startup", "date", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.date:%d/%m/%Y})"
+
+
+class FundingRound(models.Model):
+    """One tranche of money for one startup and one period, with its co-funders."""
+
+    startup = models.ForeignKey(Startup, related_name="funding_rounds", on_delete=models.PROTECT)
+    label = models.CharField("libellé", max_length=200)
+    source = models.CharField("origine", max_length=20, choices=FundingSource)
+    start = models.DateField("début")
+    end = models.DateField("fin")
+    is_provisional = models.BooleanField("budget provisoire", default=False)
+    amount_granted = models.DecimalField("montant accordé (€)", **MONEY)
+    amount_spent = models.DecimalField("montant dépensé (€)", null=True, blank=True, **MONEY)
+
+    class Meta:
+        verbose_name = "tour de financement"
+        verbose_name_plural = "tours de financement"
+        ordering = ["startup", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["startup", "label"], name="round_label_unique"),
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")),
+                name="round_end_after_start",
+                violation_error_message="La fin du tour doit suivre son début.",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_granted__gte=0)
+                & (Q(amount_spent__isnull=True) | Q(amount_spent__gte=0)),
+                name="round_amounts_positive",
+                violation_error_message="Les montants ne peuvent pas être négatifs.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.startup} — {self.label}"
+
+    @property
+    def months(self) -> int:
+        return round((self.end - self.start).days / 30.44)
+
+
+class Contribution(models.Model):
+    """A funder's share of a round: a sponsor organisation or a fund such as FAST."""
+
+    funding_round = models.ForeignKey(
+        FundingRound, related_name="contributions", on_delete=models.CASCADE
+    )
+    organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT)
+    funder = models.CharField("financeur (hors organisation)", max_length=200, blank=True)
+    amount = models.DecimalField("montant (€)", **MONEY)
+
+    class Meta:
+        verbose_name = "contribution"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0),
+                name="contribution_amount_positive",
+                violation_error_message="Une contribution ne peut pas être négative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(organisation__isnull=False) | ~Q(funder=""),
+                name="contribution_has_funder",
+                violation_error_message="Indiquez l’organisation ou le financeur.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation or self.funder} : {self.amount} €"
+
+
+class TeamMembership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="team_memberships", on_delete=models.CASCADE
+    )
+    startup = models.ForeignKey(Startup, related_name="memberships", on_delete=models.CASCADE)
+    role = models.CharField("rôle", max_length=20, choices=TeamRole, default=TeamRole.INTRAPRENEUR)
+
+    class Meta:
+        verbose_name = "membre de l’équipe"
+        verbose_name_plural = "membres des équipes"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "startup"], name="team_membership_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()}, {self.startup})"
+
+
+class IncubatorStaff(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="incubator_roles", on_delete=models.CASCADE
+    )
+    incubator = models.ForeignKey(Incubator, related_name="staff", on_delete=models.CASCADE)
+
+    class Meta:
+        verbose_name = "équipe d’incubateur"
+        verbose_name_plural = "équipes d’incubateur"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "incubator"], name="incubator_staff_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.incubator})"
+
+
+class SponsorRepresentative(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="sponsor_roles", on_delete=models.CASCADE
+    )
+    organisation = models.ForeignKey(
+        Organisation, related_name="representatives", on_delete=models.CASCADE
+    )
+
+    class Meta:
+        verbose_name = "représentant·e de sponsor"
+        verbose_name_plural = "représentant·es de sponsors"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation"], name="sponsor_representative_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.organisation})"

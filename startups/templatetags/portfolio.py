@@ -1,0 +1,60 @@
+from decimal import Decimal
+
+from django import template
+from django.utils.formats import number_format
+
+register = template.Library()
+
+PHASE_BADGES = {
+    "investigation": "fr-badge--yellow-tournesol",
+    "construction": "fr-badge--blue-cumulus",
+    "acceleration": "fr-badge--green-emeraude",
+    "transfer": "fr-badge--purple-glycine",
+    "stopped": "fr-badge--pink-tuile",
+}
+
+
+@register.inclusion_tag("components/phase_badge.html")
+def phase_badge(lifecycle: str, label: str = "", small: bool = True):
+    return {"css": PHASE_BADGES.get(lifecycle, ""), "label": label or lifecycle, "small": small}
+
+
+@register.filter
+def euros(amount: Decimal | None) -> str:
+    """12 345 € (whole euros, French grouping); an en dash when unknown."""
+    if amount is None:
+        return "–"
+    return f"{number_format(round(amount), force_grouping=True)} €"
+
+
+@register.filter
+def duration(days: int | None) -> str:
+    if days is None:
+        return "–"
+    if days < 61:
+        return f"{days} jours"
+    months = round(days / 30.44)
+    return f"{months} mois" if months < 24 else f"{months / 12:.1f} ans".replace(".", ",")
+
+
+@register.inclusion_tag("startups/timeline.html")
+def phase_timeline(phases, today):
+    """Phases as segments of one bar, proportional to their durations (the table says the same)."""
+    phases = list(phases)
+    if not phases:
+        return {"segments": []}
+    start = phases[0].start
+    end = max(today, *(p.end or p.start for p in phases))
+    total = max((end - start).days, 1)
+    segments = []
+    for phase in phases:
+        phase_end = phase.end or max(today, phase.start)
+        segments.append(
+            {
+                "phase": phase,
+                "css": PHASE_BADGES.get(phase.lifecycle, ""),
+                "x": round(1000 * (phase.start - start).days / total, 1),
+                "width": max(round(1000 * (phase_end - phase.start).days / total, 1), 4),
+            }
+        )
+    return {"segments": segments, "start": start, "end": end}

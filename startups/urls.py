@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "startups"
+urlpatterns = [
+    path("", views.portfolio, name="portfolio"),
+    path("startups/<str:slug>/", views.startup_detail, name="detail"),
+    path("incubateurs/<str:slug>/", views.incubator_detail, name="incubator"),
+    path("sponsors/<str:slug>/", views.sponsor_detail, name="sponsor"),
+]

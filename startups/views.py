@@ -1,0 +1,114 @@
+from django.core.paginator import Paginator
+from django.db.models import Case, Count, IntegerField, Value, When
+from django.db.models.functions import Lower
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from .enums import Lifecycle
+from .forms import PortfolioFilterForm
+from .models import Incubator, Organisation, Startup
+
+PAGE_SIZE = 50
+DUE_SOON_DAYS = 45
+PHASE_RANK = Case(
+    *[When(current_phase=phase, then=Value(phase.rank)) for phase in Lifecycle],
+    default=Value(len(Lifecycle)),
+    output_field=IntegerField(),
+)
+
+
+def phase_counts(startups) -> list[tuple[Lifecycle, int]]:
+    counts = dict(startups.order_by().values_list("current_phase").annotate(n=Count("pk")))
+    return [(phase, counts.get(phase, 0)) for phase in Lifecycle]
+
+
+def portfolio_page(request, *, startups, template, fixed=(), **context):
+    """A filtered, sorted, paginated list of startups; its results alone for htmx requests."""
+    form = PortfolioFilterForm(request.GET, fixed=fixed)
+    if form.is_valid():
+        unphased = form.filter(startups, ignore=["phase"])
+        startups = form.filter(unphased)
+        ordering = form.ordering
+    else:
+        unphased, startups, ordering = startups.none(), startups.none(), ["lower_name"]
+    startups = startups.with_list_data().annotate(lower_name=Lower("name"), phase_rank=PHASE_RANK)
+    page = Paginator(startups.order_by(*ordering), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.pages_list = page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+    context |= {
+        "form": form,
+        "page_obj": page,
+        "phase_counts": phase_counts(unphased),
+        "today": timezone.localdate(),
+    }
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#results"
+    return render(request, template, context)
+
+
+def portfolio(request):
+    return portfolio_page(
+        request, startups=Startup.objects.all(), template="startups/portfolio.html"
+    )
+
+
+def incubator_detail(request, slug):
+    incubator = get_object_or_404(Incubator.objects.select_related("owner"), slug=slug)
+    return portfolio_page(
+        request,
+        startups=Startup.objects.of_incubator(incubator),
+        template="startups/incubator.html",
+        fixed=["incubateur"],
+        incubator=incubator,
+    )
+
+
+def sponsor_detail(request, slug):
+    organisation = get_object_or_404(Organisation, slug=slug)
+    return portfolio_page(
+        request,
+        startups=Startup.objects.sponsored_by(organisation),
+        template="startups/sponsor.html",
+        fixed=["sponsor"],
+        organisation=organisation,
+    )
+
+
+def startup_detail(request, slug):
+    startup = get_object_or_404(
+        Startup.objects.select_related("incubator").prefetch_related(
+            "sponsors",
+            "co_incubators",
+            "phases",
+            "events",
+            "funding_rounds__contributions__organisation",
+            "memberships__user",
+        ),
+        slug=slug,
+    )
+    return render(
+        request, "startups/detail.html", {"startup": startup, "today": timezone.localdate()}
+    )
+
+
+def home(request):
+    """What each role comes for: staff their portfolio, teams their startup, sponsors theirs."""
+    user = request.user
+    staffed = (
+        Incubator.objects.all() if user.is_superuser else Incubator.objects.filter(staff__user=user)
+    )
+    staffed = list(staffed.only("slug", "title"))
+    context = {"staffed_incubators": staffed, "today": timezone.localdate()}
+    if staffed:
+        portfolio = Startup.objects.filter(incubator__in=staffed)
+        context["phase_counts"] = phase_counts(portfolio)
+        context["due_soon"] = (
+            portfolio.active()
+            .due_for_committee(within=DUE_SOON_DAYS)
+            .with_list_data()
+            .order_by("committee_due_on")[:20]
+        )
+    context["team_startups"] = Startup.objects.filter(memberships__user=user).with_list_data()
+    context["sponsored"] = (
+        Startup.objects.filter(sponsors__representatives__user=user).with_list_data().distinct()
+    )
+    return render(request, "home.html", context)
