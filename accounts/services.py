@@ -1,9 +1,10 @@
-from django.core.mail import send_mail
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from sesame.utils import get_query_string
 
 from .models import User
+from .tasks import send_email
 
 
 def magic_link_send(*, email: str, base_url: str) -> bool:
@@ -15,11 +16,11 @@ def magic_link_send(*, email: str, base_url: str) -> bool:
         "user": user,
         "link": base_url + reverse("accounts:magic-login") + get_query_string(user),
     }
-    send_mail(
-        subject="Votre lien de connexion à Comité",
-        message=render_to_string("accounts/magic_link_email.txt", context),
-        from_email=None,
-        recipient_list=[user.email],
-        html_message=render_to_string("accounts/magic_link_email.html", context),
-    )
+    email = {
+        "subject": "Votre lien de connexion à Comité",
+        "message": render_to_string("accounts/magic_link_email.txt", context),
+        "html_message": render_to_string("accounts/magic_link_email.html", context),
+        "recipient_list": [user.email],
+    }
+    transaction.on_commit(lambda: send_email.delay(**email))
     return True

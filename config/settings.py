@@ -75,6 +75,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
             ],
             "string_if_invalid": os.environ.get("TEMPLATE_STRING_IF_INVALID", ""),
+            # {% partialdef %} everywhere, as Django 6 has it built in.
+            "builtins": ["template_partials.templatetags.partials"],
         },
     }
 ]

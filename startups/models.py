@@ -1,10 +1,9 @@
 import datetime
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -93,7 +92,7 @@ class StartupQuerySet(models.QuerySet):
             .prefetch_related(
                 models.Prefetch("sponsors", Organisation.objects.only("slug", "name", "acronym"))
             )
-            .annotate(amount_granted=Coalesce(Subquery(granted), Decimal(0)))
+            .annotate(amount_granted=Subquery(granted))
         )
 
 

@@ -1,0 +1,509 @@
+"""Import of a beta.gouv.fr content folder (`_organisations`, `_incubators`, `_startups`).
+
+Every file is read and checked first; if any is malformed, the import stops with the list of
+files and reasons and writes nothing. Otherwise everything is written in one transaction, and a
+second run on the same folder changes nothing. The quirks of the real data are listed in
+`../shared/data/betagouv/README.md`; each is handled below where it is met.
+"""
+
+import datetime
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import partial
+from pathlib import Path
+
+import yaml
+from django.db import transaction
+
+from .dates import add_months
+from .enums import PHASE_NAMES, EventKind, FundingSource
+from .models import (
+    DERIVED_FIELDS,
+    Contribution,
+    FundingRound,
+    Incubator,
+    Organisation,
+    Phase,
+    Startup,
+    StartupEvent,
+)
+
+FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)^---\s*$(.*)", re.DOTALL | re.MULTILINE)
+YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+KINDS = ("organisations", "incubators", "startups")
+FAST_FUNDER = "Fonds FAST"
+FAST_ROUND_MONTHS = 6
+
+
+class Malformed(Exception):
+    """A file that cannot be imported, with the reason in French."""
+
+
+@dataclass
+class Report:
+    counts: dict[str, Counter] = field(default_factory=lambda: {kind: Counter() for kind in KINDS})
+    errors: list[tuple[Path, str]] = field(default_factory=list)
+    warnings: list[tuple[Path, str]] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return any(c["created"] or c["updated"] for c in self.counts.values())
+
+
+class ImportRejected(Exception):
+    def __init__(self, report: Report):
+        super().__init__(f"{len(report.errors)} fichier(s) rejeté(s)")
+        self.report = report
+
+
+# Reading files ----------------------------------------------------------------------------------
+
+
+def read_front_matter(path: Path) -> tuple[dict, str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise Malformed(f"fichier illisible en UTF-8 ({error.reason})") from error
+    match = FRONT_MATTER.match(text)
+    if not match:
+        raise Malformed("en-tête YAML absent (le fichier doit commencer par « --- »)")
+    try:
+        data = yaml.load(match.group(1), Loader=YamlLoader)
+    except yaml.YAMLError as error:
+        raise Malformed(f"YAML invalide : {error}".replace("\n", " ")) from error
+    if not isinstance(data, dict):
+        raise Malformed("l’en-tête YAML n’est pas un dictionnaire de champs")
+    return data, match.group(2).strip()
+
+
+def record_id(path: Path) -> str:
+    # Ids are file names without `.md`; they may contain dots (`1000.jours`), and one
+    # organisation file has no extension at all (`_organisations/Préfecture`).
+    return path.name.removesuffix(".md")
+
+
+def record_files(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        return []
+    return sorted(
+        p for p in directory.iterdir() if p.is_file() and not p.name.startswith((".", "_"))
+    )
+
+
+def text(data: dict, key: str, *, max_length: int = 300) -> str:
+    value = data.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str | int | float):
+        raise Malformed(f"le champ « {key} » doit être un texte")
+    value = str(value).strip()
+    if len(value) > max_length:
+        raise Malformed(f"le champ « {key} » dépasse {max_length} caractères")
+    return value
+
+
+def url(data: dict, key: str) -> str:
+    value = text(data, key, max_length=500)
+    if value and not value.startswith(("http://", "https://")):
+        value = f"https://{value}"
+    return value
+
+
+def a_date(value, what: str) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise Malformed(f"{what} : date invalide « {value} » (attendu AAAA-MM-JJ)") from None
+
+
+def reference(value, prefix: str) -> str:
+    # `sponsors` values look like `/organisations/<id>`; bare ids are accepted too.
+    if not isinstance(value, str) or not value.strip():
+        raise Malformed(f"référence invalide « {value} »")
+    return value.strip().removeprefix(f"/{prefix}/").strip("/")
+
+
+def rows(data: dict, key: str) -> list:
+    value = data.get(key) or []
+    if not isinstance(value, list):
+        raise Malformed(f"le champ « {key} » doit être une liste")
+    return value
+
+
+# Parsing records ---------------------------------------------------------------------------------
+
+
+def parse_organisation(slug: str, data: dict, body: str, warn) -> dict:
+    return {
+        "name": text(data, "name") or slug,
+        "acronym": text(data, "acronym", max_length=200),
+        "kind": text(data, "type", max_length=100),
+        "ministerial_domain": text(data, "domaine_ministeriel", max_length=100),
+    }
+
+
+def parse_incubator(slug: str, data: dict, body: str, warn, *, organisations: set[str]) -> dict:
+    owner = reference(data["owner"], "organisations") if data.get("owner") else None
+    if owner and owner not in organisations:
+        # A reference to an organisation the folder does not hold (real: `menj`).
+        warn(f"organisation « {owner} » absente du dossier : incubateur importé sans organisation")
+        owner = None
+    return {
+        "title": text(data, "title") or slug,
+        "owner": owner,
+        "short_description": text(data, "short_description", max_length=5000),
+        "contact": text(data, "contact"),
+        "website": url(data, "website"),
+        "github": url(data, "github"),
+        "address": text(data, "address", max_length=500),
+        "hidden": bool(data.get("hidden")),
+    }
+
+
+def parse_phases(data: dict) -> list[dict]:
+    phases = []
+    for index, row in enumerate(rows(data, "phases"), start=1):
+        if not isinstance(row, dict) or not row.get("name"):
+            raise Malformed(f"phase n° {index} sans nom")
+        name = str(row["name"]).strip()
+        if name not in PHASE_NAMES:
+            known = ", ".join(PHASE_NAMES)
+            raise Malformed(f"phase n° {index} : nom inconnu « {name} » (connus : {known})")
+        if not row.get("start"):
+            raise Malformed(f"phase n° {index} ({name}) sans date de début")
+        start = a_date(row["start"], f"phase n° {index} ({name})")
+        end = a_date(row["end"], f"phase n° {index} ({name})") if row.get("end") else None
+        if end and end < start:
+            raise Malformed(f"phase n° {index} ({name}) : la fin précède le début")
+        phases.append(
+            {
+                "name": name,
+                "lifecycle": PHASE_NAMES[name].lifecycle,
+                "start": start,
+                "end": end,
+                "end_is_declared": end is not None,
+                "comment": text(row, "comment", max_length=5000),
+            }
+        )
+    # Several phases can share a start date: the lifecycle orders them then.
+    phases.sort(key=lambda p: (p["start"], p["lifecycle"].rank))
+    for position, (phase, following) in enumerate(zip(phases, [*phases[1:], None], strict=True)):
+        phase["position"] = position
+        if phase["end"] is None and following:
+            # A phase ends when the next one starts.
+            phase["end"] = following["start"]
+    return phases
+
+
+def parse_events(data: dict) -> list[dict]:
+    events = []
+    for index, row in enumerate(rows(data, "events"), start=1):
+        if not isinstance(row, dict) or not row.get("name") or not row.get("date"):
+            raise Malformed(f"événement n° {index} sans nom ou sans date")
+        name = str(row["name"]).strip()
+        events.append(
+            {
+                "kind": name if name in EventKind.values else EventKind.OTHER,
+                "name": name,
+                "date": a_date(row["date"], f"événement n° {index} ({name})"),
+                "comment": text(row, "comment", max_length=5000),
+            }
+        )
+    events.sort(key=lambda e: (e["date"], e["name"], e["comment"]))
+    return events
+
+
+def parse_fast(data: dict) -> dict | None:
+    fast = data.get("fast")
+    if not fast:
+        return None
+    if not isinstance(fast, dict) or "montant" not in fast:
+        raise Malformed("le champ « fast » doit contenir « promotion » et « montant »")
+    try:
+        amount = Decimal(str(fast["montant"]))
+    except InvalidOperation:
+        raise Malformed(f"montant FAST invalide « {fast['montant']} »") from None
+    if amount < 0:
+        raise Malformed("montant FAST négatif")
+    return {"promotion": str(fast.get("promotion") or "").strip(), "amount": amount}
+
+
+def parse_startup(
+    slug: str, data: dict, body: str, warn, *, incubators: set, organisations: set
+) -> dict:
+    # `incubator` is one id; `incubators` (co-incubation), when present, wins.
+    incubator_ids = [reference(i, "incubators") for i in rows(data, "incubators")]
+    if not incubator_ids and data.get("incubator"):
+        incubator_ids = [reference(data["incubator"], "incubators")]
+    if not incubator_ids:
+        raise Malformed("aucun incubateur (champ incubator)")
+    for incubator in incubator_ids:
+        if incubator not in incubators:
+            raise Malformed(f"incubateur inconnu « {incubator} »")
+    sponsors = sorted({reference(s, "organisations") for s in rows(data, "sponsors")})
+    for sponsor in [s for s in sponsors if s not in organisations]:
+        warn(f"sponsor « {sponsor} » absent du dossier _organisations : ignoré")
+        sponsors.remove(sponsor)
+    return {
+        "fields": {
+            "name": text(data, "title") or slug,
+            "pitch": text(data, "mission", max_length=2000),
+            "description": body,
+            "contact": text(data, "contact"),
+            "website": url(data, "link"),
+            "repository": url(data, "repository"),
+            "stats_url": url(data, "stats_url"),
+            "budget_url": url(data, "budget_url"),
+            "impact_url": url(data, "impact_url"),
+            "dashlord_url": url(data, "dashlord_url"),
+        },
+        "incubator": incubator_ids[0],
+        "co_incubators": sorted(set(incubator_ids[1:])),
+        "sponsors": sponsors,
+        "phases": parse_phases(data),
+        "events": parse_events(data),
+        "fast": parse_fast(data),
+    }
+
+
+def read_kind(directory: Path, parse, report: Report, kind: str) -> dict[str, dict]:
+    records = {}
+    for path in record_files(directory):
+        try:
+            data, body = read_front_matter(path)
+            records[record_id(path)] = parse(
+                record_id(path),
+                data,
+                body,
+                lambda reason, path=path: report.warnings.append((path, reason)),
+            )
+        except Malformed as error:
+            report.errors.append((path, str(error)))
+            report.counts[kind]["rejected"] += 1
+    return records
+
+
+# Writing -----------------------------------------------------------------------------------------
+
+
+def upsert(model, records: dict[str, dict], counts: Counter) -> dict:
+    """Create or update rows by slug, counting; returns every row by slug."""
+    existing = {obj.slug: obj for obj in model.objects.filter(slug__in=records)}
+    new, changed = [], []
+    for slug, values in records.items():
+        obj = existing.get(slug)
+        if obj is None:
+            new.append(model(slug=slug, **values))
+        elif any(getattr(obj, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(obj, name, value)
+            changed.append(obj)
+    model.objects.bulk_create(new)
+    if changed:
+        model.objects.bulk_update(changed, list(next(iter(records.values()))))
+    counts.update(
+        created=len(new), updated=len(changed), unchanged=len(records) - len(new) - len(changed)
+    )
+    return {obj.slug: obj for obj in model.objects.filter(slug__in=records)}
+
+
+def fast_round(record: dict, promotion_dates: dict[str, datetime.date]) -> FundingRound | None:
+    """The FAST co-funding as a round: it starts at the startup's own `fast` event, else at
+    the date most startups of the same promotion give."""
+    fast = record["fast"]
+    own = [e["date"] for e in record["events"] if e["name"] == EventKind.FAST]
+    start = max(own) if own else promotion_dates.get(fast["promotion"])
+    if start is None:
+        return None
+    return FundingRound(
+        label=f"Cofinancement FAST, promotion {fast['promotion']}".removesuffix(", promotion "),
+        source=FundingSource.FAST,
+        start=start,
+        end=add_months(start, FAST_ROUND_MONTHS),
+        amount_granted=fast["amount"],
+    )
+
+
+def promotion_start_dates(startups: dict[str, dict]) -> dict[str, datetime.date]:
+    dates: dict[str, Counter] = {}
+    for record in startups.values():
+        if record["fast"]:
+            for event in record["events"]:
+                if event["name"] == EventKind.FAST:
+                    dates.setdefault(record["fast"]["promotion"], Counter())[event["date"]] += 1
+    return {promotion: counter.most_common(1)[0][0] for promotion, counter in dates.items()}
+
+
+PHASE_KEYS = ("position", "name", "lifecycle", "start", "end", "end_is_declared", "comment")
+EVENT_KEYS = ("kind", "name", "date", "comment")
+ROUND_KEYS = ("label", "start", "end", "amount_granted")
+
+
+def as_rows(items, keys) -> list[tuple]:
+    return [
+        tuple(item[k] if isinstance(item, dict) else getattr(item, k) for k in keys)
+        for item in items
+    ]
+
+
+def grouped(queryset, key: str) -> dict[int, list]:
+    groups: dict[int, list] = {}
+    for obj in queryset:
+        groups.setdefault(getattr(obj, key), []).append(obj)
+    return groups
+
+
+def write_startups(records: dict[str, dict], incubators: dict, organisations: dict, report: Report):
+    counts = report.counts["startups"]
+    promotion_dates = promotion_start_dates(records)
+    rounds = {}
+    for slug, record in records.items():
+        if record["fast"]:
+            rounds[slug] = fast_round(record, promotion_dates)
+            if rounds[slug] is None:
+                report.warnings.append(
+                    (Path("_startups", slug), "cofinancement FAST sans date connue : tour non créé")
+                )
+    field_values = {
+        slug: {**record["fields"], "incubator_id": incubators[record["incubator"]].pk}
+        for slug, record in records.items()
+    }
+    existing = {s.slug: s for s in Startup.objects.filter(slug__in=records)}
+    ids = [s.pk for s in existing.values()]
+    through_sponsors = Startup.sponsors.through.objects.filter(startup_id__in=ids)
+    through_co = Startup.co_incubators.through.objects.filter(startup_id__in=ids)
+    old_sponsors = grouped(through_sponsors.select_related("organisation"), "startup_id")
+    old_co = grouped(through_co.select_related("incubator"), "startup_id")
+    old_phases = grouped(
+        Phase.objects.filter(startup_id__in=ids).order_by("position"), "startup_id"
+    )
+    old_events = grouped(StartupEvent.objects.filter(startup_id__in=ids), "startup_id")
+    all_rounds = FundingRound.objects.filter(startup_id__in=ids).order_by("start")
+    old_rounds = grouped(all_rounds, "startup_id")
+
+    new, changed, rebuilt = [], [], []
+    for slug, values in field_values.items():
+        startup = existing.get(slug)
+        record = records[slug]
+        if startup is None:
+            startup = Startup(slug=slug, **values)
+            new.append(startup)
+            rebuilt.append(startup)
+            continue
+        fast = [r for r in old_rounds.get(startup.pk, []) if r.source == FundingSource.FAST]
+        children_differ = (
+            sorted(t.organisation.slug for t in old_sponsors.get(startup.pk, []))
+            != record["sponsors"]
+            or sorted(t.incubator.slug for t in old_co.get(startup.pk, []))
+            != record["co_incubators"]
+            or as_rows(old_phases.get(startup.pk, []), PHASE_KEYS)
+            != as_rows(record["phases"], PHASE_KEYS)
+            or sorted(as_rows(old_events.get(startup.pk, []), EVENT_KEYS))
+            != sorted(as_rows(record["events"], EVENT_KEYS))
+            or as_rows(fast, ROUND_KEYS) != as_rows(filter(None, [rounds.get(slug)]), ROUND_KEYS)
+        )
+        fields_differ = any(getattr(startup, name) != value for name, value in values.items())
+        if fields_differ:
+            for name, value in values.items():
+                setattr(startup, name, value)
+        if fields_differ or children_differ:
+            changed.append(startup)
+        if children_differ:
+            rebuilt.append(startup)
+
+    Startup.objects.bulk_create(new)
+    if changed:
+        Startup.objects.bulk_update(changed, list(next(iter(field_values.values()))))
+    counts.update(
+        created=len(new), updated=len(changed), unchanged=len(records) - len(new) - len(changed)
+    )
+
+    rebuilt_ids = [s.pk for s in rebuilt]
+    through_sponsors.model.objects.filter(startup_id__in=rebuilt_ids).delete()
+    through_co.model.objects.filter(startup_id__in=rebuilt_ids).delete()
+    Phase.objects.filter(startup_id__in=rebuilt_ids).delete()
+    StartupEvent.objects.filter(startup_id__in=rebuilt_ids).delete()
+    FundingRound.objects.filter(startup_id__in=rebuilt_ids, source=FundingSource.FAST).delete()
+    sponsor_rows, co_rows, phases, events, new_rounds, contributions = [], [], [], [], [], []
+    for startup in rebuilt:
+        record = records[startup.slug]
+        sponsor_rows += [
+            through_sponsors.model(startup=startup, organisation=organisations[o])
+            for o in record["sponsors"]
+        ]
+        co_rows += [
+            through_co.model(startup=startup, incubator=incubators[i])
+            for i in record["co_incubators"]
+        ]
+        phases += [Phase(startup=startup, **phase) for phase in record["phases"]]
+        events += [StartupEvent(startup=startup, **event) for event in record["events"]]
+        if funding_round := rounds.get(startup.slug):
+            funding_round.startup = startup
+            new_rounds.append(funding_round)
+            contributions.append(
+                Contribution(
+                    funding_round=funding_round,
+                    funder=FAST_FUNDER,
+                    amount=funding_round.amount_granted,
+                )
+            )
+    through_sponsors.model.objects.bulk_create(sponsor_rows)
+    through_co.model.objects.bulk_create(co_rows)
+    Phase.objects.bulk_create(phases)
+    StartupEvent.objects.bulk_create(events)
+    FundingRound.objects.bulk_create(new_rounds)
+    Contribution.objects.bulk_create(contributions)
+
+    # Derived figures, from what was just read plus the rounds that Comité itself recorded.
+    other_rounds = grouped(
+        FundingRound.objects.filter(startup__slug__in=records)
+        .exclude(source=FundingSource.FAST)
+        .order_by("start"),
+        "startup_id",
+    )
+    stale = []
+    for startup in [*existing.values(), *new]:
+        record = records[startup.slug]
+        candidates = [*other_rounds.get(startup.pk, []), rounds.get(startup.slug)]
+        before = [getattr(startup, name) for name in DERIVED_FIELDS]
+        startup.set_derived(
+            phases=[Phase(**phase) for phase in record["phases"]],
+            committee_dates=[
+                e["date"] for e in record["events"] if e["kind"] == EventKind.COMMITTEE
+            ],
+            last_round=max(filter(None, candidates), key=lambda r: r.start, default=None),
+        )
+        if [getattr(startup, name) for name in DERIVED_FIELDS] != before:
+            stale.append(startup)
+    Startup.objects.bulk_update(stale, DERIVED_FIELDS)
+
+
+def import_betagouv(directory: Path) -> Report:
+    """Read and check every file, then write everything in one transaction, or nothing."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise FileNotFoundError(f"Dossier introuvable : {directory}")
+    report = Report()
+    organisations = read_kind(
+        directory / "_organisations", parse_organisation, report, "organisations"
+    )
+    parse = partial(parse_incubator, organisations=set(organisations))
+    incubators = read_kind(directory / "_incubators", parse, report, "incubators")
+    parse = partial(parse_startup, incubators=set(incubators), organisations=set(organisations))
+    startups = read_kind(directory / "_startups", parse, report, "startups")
+    if report.errors:
+        raise ImportRejected(report)
+    with transaction.atomic():
+        organisation_rows = upsert(Organisation, organisations, report.counts["organisations"])
+        for values in incubators.values():
+            owner = values.pop("owner")
+            values["owner_id"] = organisation_rows[owner].pk if owner else None
+        incubator_rows = upsert(Incubator, incubators, report.counts["incubators"])
+        write_startups(startups, incubator_rows, organisation_rows, report)
+    return report
