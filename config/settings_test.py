@@ -19,3 +19,6 @@ class InvalidTemplateVariable(str):
 
 
 TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = InvalidTemplateVariable("%s")
+# Static files from the apps' folders, no collectstatic (as with DEBUG).
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

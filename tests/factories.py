@@ -1,0 +1,140 @@
+"""Factories with traits: `StartupFactory(in_acceleration=True)`, `UserFactory(staff_of=incubator)`."""
+
+import datetime
+from decimal import Decimal
+
+import factory
+
+from accounts.models import User
+from startups.enums import EventKind, FundingSource, Lifecycle, TeamRole
+from startups.models import (
+    Contribution,
+    FundingRound,
+    Incubator,
+    IncubatorStaff,
+    Organisation,
+    Phase,
+    SponsorRepresentative,
+    Startup,
+    StartupEvent,
+    TeamMembership,
+)
+
+PASSWORD = "mot-de-passe-de-test"
+TODAY = datetime.date(2026, 11, 23)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"personne{n}@example.org")
+    first_name = factory.Faker("first_name", locale="fr_FR")
+    last_name = factory.Faker("last_name", locale="fr_FR")
+    password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def staff_of(self, create, incubator):
+        if incubator:
+            IncubatorStaff.objects.create(user=self, incubator=incubator)
+
+    @factory.post_generation
+    def sponsor_of(self, create, organisation):
+        if organisation:
+            SponsorRepresentative.objects.create(user=self, organisation=organisation)
+
+    @factory.post_generation
+    def member_of(self, create, startup):
+        if startup:
+            TeamMembership.objects.create(user=self, startup=startup, role=TeamRole.INTRAPRENEUR)
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+        django_get_or_create = ["slug"]
+
+    slug = factory.Sequence(lambda n: f"organisation-{n}")
+    name = factory.Sequence(lambda n: f"Direction générale n° {n}")
+    acronym = factory.Sequence(lambda n: f"DG{n}")
+    kind = "administration-centrale"
+
+
+class IncubatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Incubator
+        django_get_or_create = ["slug"]
+
+    slug = factory.Sequence(lambda n: f"incubateur-{n}")
+    title = factory.Sequence(lambda n: f"Fabrique numérique n° {n}")
+    owner = factory.SubFactory(OrganisationFactory)
+
+
+class StartupFactory(factory.django.DjangoModelFactory):
+    """A startup in construction since a year, with an investigation before it."""
+
+    class Meta:
+        model = Startup
+        skip_postgeneration_save = True
+
+    slug = factory.Sequence(lambda n: f"startup-{n}")
+    name = factory.Sequence(lambda n: f"Service public n° {n}")
+    pitch = "Permettre aux usagers d’obtenir leurs droits plus simplement"
+    incubator = factory.SubFactory(IncubatorFactory)
+
+    class Params:
+        phases = [(Lifecycle.INVESTIGATION, "investigation", 540), (Lifecycle.CONSTRUCTION, "construction", 365)]
+        in_investigation = factory.Trait(phases=[(Lifecycle.INVESTIGATION, "investigation", 60)])
+        in_acceleration = factory.Trait(
+            phases=[
+                (Lifecycle.INVESTIGATION, "investigation", 900),
+                (Lifecycle.CONSTRUCTION, "construction", 800),
+                (Lifecycle.ACCELERATION, "acceleration", 200),
+            ]
+        )
+        stopped = factory.Trait(
+            phases=[(Lifecycle.INVESTIGATION, "investigation", 400), (Lifecycle.STOPPED, "abandon", 300)]
+        )
+        with_committee = factory.Trait(committee_days_ago=150)
+        with_round = factory.Trait(round_amount=Decimal("250000"))
+        committee_days_ago = None
+        round_amount = None
+
+    @factory.post_generation
+    def sponsors(self, create, organisations):
+        if organisations:
+            self.sponsors.set(organisations)
+
+    @classmethod
+    def _create(cls, model_class, *args, phases=(), committee_days_ago=None, round_amount=None, **kwargs):
+        startup = super()._create(model_class, *args, **kwargs)
+        add_history(startup, phases=phases, committee_days_ago=committee_days_ago, round_amount=round_amount)
+        return startup
+
+
+def add_history(startup, *, phases, committee_days_ago=None, round_amount=None):
+    starts = [TODAY - datetime.timedelta(days=days) for _, _, days in phases]
+    for position, ((lifecycle, name, _), start) in enumerate(zip(phases, starts, strict=True)):
+        end = starts[position + 1] if position + 1 < len(starts) else None
+        Phase.objects.create(startup=startup, position=position, lifecycle=lifecycle, name=name, start=start, end=end)
+    if committee_days_ago is not None:
+        StartupEvent.objects.create(
+            startup=startup,
+            kind=EventKind.COMMITTEE,
+            name="committee",
+            date=TODAY - datetime.timedelta(days=committee_days_ago),
+            comment="Poursuite",
+        )
+    if round_amount is not None:
+        start = TODAY - datetime.timedelta(days=120)
+        funding_round = FundingRound.objects.create(
+            startup=startup,
+            label="Semestre en cours",
+            source=FundingSource.MANUAL,
+            start=start,
+            end=start + datetime.timedelta(days=182),
+            amount_granted=round_amount,
+        )
+        Contribution.objects.create(funding_round=funding_round, funder="Fonds FAST", amount=round_amount)
+    startup.refresh_derived(today=TODAY)
