@@ -73,6 +73,8 @@ def read_front_matter(path: Path) -> tuple[dict, str]:
         data = yaml.load(match.group(1), Loader=YamlLoader)
     except yaml.YAMLError as error:
         raise Malformed(f"YAML invalide : {error}".replace("\n", " ")) from error
+    except ValueError as error:  # a date-like value that is no date (2024-13-45)
+        raise Malformed(f"date invalide dans l’en-tête YAML : {error}") from error
     if not isinstance(data, dict):
         raise Malformed("l’en-tête YAML n’est pas un dictionnaire de champs")
     return data, match.group(2).strip()
@@ -193,7 +195,7 @@ def parse_phases(data: dict) -> list[dict]:
         )
     # Several phases can share a start date: the lifecycle orders them then.
     phases.sort(key=lambda p: (p["start"], p["lifecycle"].rank))
-    for position, (phase, following) in enumerate(zip(phases, [*phases[1:], None], strict=True)):
+    for position, (phase, following) in enumerate(zip(phases, [*phases[1:], None], strict=False)):
         phase["position"] = position
         if phase["end"] is None and following:
             # A phase ends when the next one starts.
@@ -359,7 +361,9 @@ def grouped(queryset, key: str) -> dict[int, list]:
     return groups
 
 
-def write_startups(records: dict[str, dict], incubators: dict, organisations: dict, report: Report):
+def write_startups(
+    records: dict[str, dict], incubators: dict, organisations: dict, report: Report, *, today=None
+):
     counts = report.counts["startups"]
     promotion_dates = promotion_start_dates(records)
     rounds = {}
@@ -478,14 +482,18 @@ def write_startups(records: dict[str, dict], incubators: dict, organisations: di
                 e["date"] for e in record["events"] if e["kind"] == EventKind.COMMITTEE
             ],
             last_round=max(filter(None, candidates), key=lambda r: r.start, default=None),
+            today=today,
         )
         if [getattr(startup, name) for name in DERIVED_FIELDS] != before:
             stale.append(startup)
     Startup.objects.bulk_update(stale, DERIVED_FIELDS)
 
 
-def import_betagouv(directory: Path) -> Report:
-    """Read and check every file, then write everything in one transaction, or nothing."""
+def import_betagouv(directory: Path, *, today: datetime.date | None = None) -> Report:
+    """Read and check every file, then write everything in one transaction, or nothing.
+
+    `today` dates the derived figures (current phase, next committee due).
+    """
     directory = Path(directory)
     if not directory.is_dir():
         raise FileNotFoundError(f"Dossier introuvable : {directory}")
@@ -505,5 +513,5 @@ def import_betagouv(directory: Path) -> Report:
             owner = values.pop("owner")
             values["owner_id"] = organisation_rows[owner].pk if owner else None
         incubator_rows = upsert(Incubator, incubators, report.counts["incubators"])
-        write_startups(startups, incubator_rows, organisation_rows, report)
+        write_startups(startups, incubator_rows, organisation_rows, report, today=today)
     return report

@@ -1,0 +1,161 @@
+"""The portfolio pages, measured in-process with Django's test client as a logged-in user.
+
+Run by bench/run.py, which sets DATABASE_URL and the rest of the environment. Builds the synthetic
+portfolio when the database does not hold it yet, then prints one JSON object on stdout: timings
+(median and 95th percentile, in ms, after a warm-up) and SQL query counts per page. With
+`--queries-only`, only the query counts.
+"""
+
+import argparse
+import json
+import math
+import random
+import statistics
+import sys
+import time
+from contextlib import redirect_stdout
+from urllib.parse import urlencode
+
+import django
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+WARMUP = 5
+FILTERS = {"phase": "construction", "suivi": "actives", "comite": "45"}
+SEARCHES = ["logement", "santé", "emploi", "dossier", "agriculteurs"]
+BENCH_USER = "bench@comite.example.org"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--startups", type=int, default=5000)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--requests", type=int, default=50, help="measured requests per page")
+    parser.add_argument("--queries-only", action="store_true")
+    parser.add_argument("--show-sql", action="store_true", help="print each page's queries")
+    args = parser.parse_args()
+    django.setup()
+    # Anything printed while working (migrations, the app) goes to stderr: stdout is the result.
+    with redirect_stdout(sys.stderr):
+        result = measure(args)
+    print(json.dumps(result))
+
+
+def measure(args) -> dict:
+    from django.core.management import call_command
+
+    from synthetic import ensure_portfolio
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    if ensure_portfolio(startups=args.startups, seed=args.seed):
+        print(f"  built {args.startups} startups in {time.perf_counter() - started:.1f} s")
+    client = logged_in_client()
+
+    portfolio = reverse("startups:portfolio")
+    filtered = f"{portfolio}?{urlencode(FILTERS)}"
+    searches = [f"{portfolio}?{urlencode({'q': text})}" for text in SEARCHES]
+    slugs = sample_slugs(args.requests + WARMUP, seed=args.seed)
+    details = [reverse("startups:detail", args=[slug]) for slug in slugs]
+
+    result = {"portfolio_list_queries": count_queries(client, portfolio, args.show_sql)}
+    detail_queries = [
+        count_queries(client, url, show=args.show_sql and url == details[0]) for url in details
+    ]
+    result["startup_page_queries"] = max(detail_queries)
+    info = {
+        "startups": startup_count(),
+        "filtered_startups": startup_count(FILTERS),
+        "search_startups": {text: startup_count({"q": text}) for text in SEARCHES},
+        "portfolio_filtered_queries": count_queries(client, filtered, args.show_sql),
+        "portfolio_search_queries": count_queries(client, searches[0], args.show_sql),
+        "startup_page_queries_range": [min(detail_queries), max(detail_queries)],
+    }
+    if not args.queries_only:
+        n = args.requests
+        for key, urls in [
+            ("portfolio_list", [portfolio]),
+            ("portfolio_filtered", [filtered]),
+            ("portfolio_search", searches),
+            ("startup_page", details),
+        ]:
+            median, p95 = timed(client, urls, n)
+            result[f"{key}_median_ms"] = median
+            if key in ("portfolio_list", "startup_page"):
+                result[f"{key}_p95_ms"] = p95
+            else:
+                info[f"{key}_p95_ms"] = p95
+        info["requests_per_page"] = n
+    return result | {"info": info}
+
+
+def logged_in_client() -> Client:
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    user = User.objects.filter(email=BENCH_USER).first() or User.objects.create_superuser(BENCH_USER)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def sample_slugs(count: int, *, seed: int) -> list[str]:
+    """Slugs spread over the portfolio; the first ones (the warm-up) differ from the measured."""
+    from startups.models import Startup
+
+    slugs = list(Startup.objects.order_by("pk").values_list("slug", flat=True))
+    rng = random.Random(seed)
+    return rng.sample(slugs, min(count, len(slugs))) if len(slugs) > count else slugs
+
+
+def startup_count(filters: dict | None = None) -> int:
+    """How many startups the page lists (its filter form, applied outside the view)."""
+    from startups.forms import PortfolioFilterForm
+    from startups.models import Startup
+
+    form = PortfolioFilterForm(filters or {})
+    assert form.is_valid(), form.errors
+    return form.filter(Startup.objects.all()).count()
+
+
+def get(client: Client, url: str):
+    response = client.get(url)
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {url}: HTTP {response.status_code}")
+    return response
+
+
+def count_queries(client: Client, url: str, show: bool = False) -> int:
+    get(client, url)  # not the first request of this kind: no one-off queries counted
+    with CaptureQueriesContext(connection) as queries:
+        get(client, url)
+    if show:
+        print(f"\n-- {url}: {len(queries)} queries", file=sys.stderr)
+        for query in queries.captured_queries:
+            print(f"   {float(query['time']) * 1000:6.1f} ms  {query['sql']}", file=sys.stderr)
+    return len(queries)
+
+
+def timed(client: Client, urls: list[str], n: int) -> tuple[float, float]:
+    """Median and 95th percentile (nearest rank) of n requests, in ms, after a warm-up.
+
+    The URLs are taken in turn; with more URLs than requests, the first ones warm up only.
+    """
+    warmup, measured = (urls[:WARMUP], urls[WARMUP:]) if len(urls) > n else (urls, urls)
+    for i in range(WARMUP):
+        get(client, warmup[i % len(warmup)])
+    times = []
+    for i in range(n):
+        url = measured[i % len(measured)]
+        start = time.perf_counter()
+        get(client, url)
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    p95 = times[math.ceil(0.95 * n) - 1]
+    return round(statistics.median(times), 1), round(p95, 1)
+
+
+if __name__ == "__main__":
+    main()
