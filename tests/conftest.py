@@ -27,14 +27,20 @@ def incubator(db):
 
 @pytest.fixture
 def sponsor_organisation(db):
-    return OrganisationFactory(slug="dgfip", name="Direction générale des finances publiques", acronym="DGFiP")
+    return OrganisationFactory(
+        slug="dgfip", name="Direction générale des finances publiques", acronym="DGFiP"
+    )
 
 
 @pytest.fixture
 def startup(incubator, sponsor_organisation):
     return StartupFactory(
-        slug="mon-service", name="Mon Service", incubator=incubator, sponsors=[sponsor_organisation],
-        with_committee=True, with_round=True,
+        slug="mon-service",
+        name="Mon Service",
+        incubator=incubator,
+        sponsors=[sponsor_organisation],
+        with_committee=True,
+        with_round=True,
     )
 
 

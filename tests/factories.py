@@ -83,8 +83,15 @@ class StartupFactory(factory.django.DjangoModelFactory):
     pitch = "Permettre aux usagers d’obtenir leurs droits plus simplement"
     incubator = factory.SubFactory(IncubatorFactory)
 
+    # Not model fields: `_create` turns them into phases, a committee event and a round.
+    phases = [
+        (Lifecycle.INVESTIGATION, "investigation", 540),
+        (Lifecycle.CONSTRUCTION, "construction", 365),
+    ]
+    committee_days_ago = None
+    round_amount = None
+
     class Params:
-        phases = [(Lifecycle.INVESTIGATION, "investigation", 540), (Lifecycle.CONSTRUCTION, "construction", 365)]
         in_investigation = factory.Trait(phases=[(Lifecycle.INVESTIGATION, "investigation", 60)])
         in_acceleration = factory.Trait(
             phases=[
@@ -94,12 +101,13 @@ class StartupFactory(factory.django.DjangoModelFactory):
             ]
         )
         stopped = factory.Trait(
-            phases=[(Lifecycle.INVESTIGATION, "investigation", 400), (Lifecycle.STOPPED, "abandon", 300)]
+            phases=[
+                (Lifecycle.INVESTIGATION, "investigation", 400),
+                (Lifecycle.STOPPED, "abandon", 300),
+            ]
         )
         with_committee = factory.Trait(committee_days_ago=150)
         with_round = factory.Trait(round_amount=Decimal("250000"))
-        committee_days_ago = None
-        round_amount = None
 
     @factory.post_generation
     def sponsors(self, create, organisations):
@@ -107,9 +115,13 @@ class StartupFactory(factory.django.DjangoModelFactory):
             self.sponsors.set(organisations)
 
     @classmethod
-    def _create(cls, model_class, *args, phases=(), committee_days_ago=None, round_amount=None, **kwargs):
+    def _create(
+        cls, model_class, *args, phases=(), committee_days_ago=None, round_amount=None, **kwargs
+    ):
         startup = super()._create(model_class, *args, **kwargs)
-        add_history(startup, phases=phases, committee_days_ago=committee_days_ago, round_amount=round_amount)
+        add_history(
+            startup, phases=phases, committee_days_ago=committee_days_ago, round_amount=round_amount
+        )
         return startup
 
 
@@ -117,7 +129,9 @@ def add_history(startup, *, phases, committee_days_ago=None, round_amount=None):
     starts = [TODAY - datetime.timedelta(days=days) for _, _, days in phases]
     for position, ((lifecycle, name, _), start) in enumerate(zip(phases, starts, strict=True)):
         end = starts[position + 1] if position + 1 < len(starts) else None
-        Phase.objects.create(startup=startup, position=position, lifecycle=lifecycle, name=name, start=start, end=end)
+        Phase.objects.create(
+            startup=startup, position=position, lifecycle=lifecycle, name=name, start=start, end=end
+        )
     if committee_days_ago is not None:
         StartupEvent.objects.create(
             startup=startup,
@@ -136,5 +150,7 @@ def add_history(startup, *, phases, committee_days_ago=None, round_amount=None):
             end=start + datetime.timedelta(days=182),
             amount_granted=round_amount,
         )
-        Contribution.objects.create(funding_round=funding_round, funder="Fonds FAST", amount=round_amount)
+        Contribution.objects.create(
+            funding_round=funding_round, funder="Fonds FAST", amount=round_amount
+        )
     startup.refresh_derived(today=TODAY)

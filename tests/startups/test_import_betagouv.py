@@ -40,7 +40,11 @@ def test_imports_every_record_of_the_real_snapshot(imported):
     assert imported.counts["incubators"] == Counter(created=23)
     assert imported.counts["startups"] == Counter(created=414)
     assert not imported.errors
-    assert (Organisation.objects.count(), Incubator.objects.count(), Startup.objects.count()) == (145, 23, 414)
+    assert (Organisation.objects.count(), Incubator.objects.count(), Startup.objects.count()) == (
+        145,
+        23,
+        414,
+    )
 
 
 def test_keeps_every_phase_under_its_original_name_mapped_onto_the_lifecycle(imported):
@@ -108,7 +112,11 @@ def test_co_incubation_wins_over_the_single_incubator(imported):
     ecobalyse = Startup.objects.get(slug="ecobalyse")
     assert ecobalyse.incubator.slug == "ademe"
     assert [i.slug for i in ecobalyse.co_incubators.all()] == ["mtes"]
-    assert Startup.objects.of_incubator(Incubator.objects.get(slug="mtes")).filter(slug="ecobalyse").exists()
+    assert (
+        Startup.objects.of_incubator(Incubator.objects.get(slug="mtes"))
+        .filter(slug="ecobalyse")
+        .exists()
+    )
 
 
 def test_sponsors_references_none_to_many(imported):
@@ -118,7 +126,13 @@ def test_sponsors_references_none_to_many(imported):
 
 def test_phases_end_when_the_next_starts_and_same_day_phases_follow_the_lifecycle(imported):
     phases = list(Startup.objects.get(slug="avril").phases.all())
-    assert [p.name for p in phases] == ["investigation", "construction", "consolidation", "transfere", "abandon"]
+    assert [p.name for p in phases] == [
+        "investigation",
+        "construction",
+        "consolidation",
+        "transfere",
+        "abandon",
+    ]
     assert phases[0].end == phases[1].start == datetime.date(2017, 5, 1)
     assert phases[2].end == datetime.date(2022, 11, 29) and not phases[2].end_is_declared
     assert phases[-1].end is None
@@ -139,7 +153,11 @@ def test_empty_strings_are_empty_values(imported):
 
 def test_legacy_phase_vocabulary_is_accepted(db, folder):
     path = folder / "_startups" / "avril.md"
-    path.write_text(path.read_text().replace("name: transfere", "name: success").replace("name: consolidation", "name: alumni"))
+    path.write_text(
+        path.read_text()
+        .replace("name: transfere", "name: success")
+        .replace("name: consolidation", "name: alumni")
+    )
     import_betagouv(folder, today=TODAY)
     phases = Startup.objects.get(slug="avril").phases.all()
     assert {p.name: p.lifecycle for p in phases}["success"] == Lifecycle.TRANSFER
@@ -159,14 +177,31 @@ def test_a_changed_file_is_counted_as_updated(db, folder):
     [
         ("title: Sans en-tête\n", "en-tête YAML absent"),
         ("---\ntitle: [non fermé\n---\n", "YAML invalide"),
-        ("---\ntitle: X\nincubator: nulle-part\nphases: []\n---\n", "incubateur inconnu « nulle-part »"),
-        ("---\ntitle: X\nincubator: dinum\nphases:\n  - name: hibernation\n    start: 2024-01-01\n---\n", "nom inconnu « hibernation »"),
-        ("---\ntitle: X\nincubator: dinum\nphases:\n  - name: construction\n    start: 2024-13-45\n---\n", "date invalide"),
-        ("---\ntitle: X\nincubator: dinum\nphases:\n  - name: construction\n    start: 2024-06-01\n    end: 2024-01-01\n---\n", "la fin précède le début"),
-        ("---\ntitle: X\nincubator: dinum\nfast:\n  promotion: 3\n  montant: beaucoup\n---\n", "montant FAST invalide"),
+        (
+            "---\ntitle: X\nincubator: nulle-part\nphases: []\n---\n",
+            "incubateur inconnu « nulle-part »",
+        ),
+        (
+            "---\ntitle: X\nincubator: dinum\nphases:\n  - name: hibernation\n    start: 2024-01-01\n---\n",
+            "nom inconnu « hibernation »",
+        ),
+        (
+            "---\ntitle: X\nincubator: dinum\nphases:\n  - name: construction\n    start: 2024-13-45\n---\n",
+            "date invalide",
+        ),
+        (
+            "---\ntitle: X\nincubator: dinum\nphases:\n  - name: construction\n    start: 2024-06-01\n    end: 2024-01-01\n---\n",
+            "la fin précède le début",
+        ),
+        (
+            "---\ntitle: X\nincubator: dinum\nfast:\n  promotion: 3\n  montant: beaucoup\n---\n",
+            "montant FAST invalide",
+        ),
     ],
 )
-def test_a_malformed_file_is_named_with_its_reason_and_nothing_is_written(db, folder, content, reason):
+def test_a_malformed_file_is_named_with_its_reason_and_nothing_is_written(
+    db, folder, content, reason
+):
     broken = folder / "_startups" / "casse.md"
     broken.write_text(content)
     with pytest.raises(ImportRejected) as rejected:

@@ -1,0 +1,199 @@
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from lxml import html as lxml_html
+
+from startups.enums import Lifecycle
+from tests.factories import OrganisationFactory, StartupFactory, UserFactory
+
+PAGES = {
+    "portfolio": lambda s: reverse("startups:portfolio"),
+    "portfolio_filtered": lambda s: (
+        reverse("startups:portfolio")
+        + "?q=service&phase=construction&suivi=actives&comite=90&tri=comite"
+    ),
+    "startup": lambda s: s.get_absolute_url(),
+    "incubator": lambda s: s.incubator.get_absolute_url(),
+    "sponsor": lambda s: s.sponsors.first().get_absolute_url(),
+    "home": lambda s: reverse("home"),
+}
+# Pinned: a change here is a decision, never an accident (les-emplois snapshot queries).
+# Each page: session and user (2), the request's savepoint and release (2), then its own.
+QUERIES = {
+    "portfolio": 10,
+    "portfolio_filtered": 10,
+    "startup": 12,
+    "incubator": 10,
+    "sponsor": 10,
+    "home": 10,
+}
+
+
+def count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+def more_startups(startup, n):
+    sponsors = list(startup.sponsors.all())
+    for _ in range(n):
+        StartupFactory(
+            incubator=startup.incubator, sponsors=sponsors, with_committee=True, with_round=True
+        )
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_query_count_is_pinned_and_does_not_grow_with_the_portfolio(
+    client, superuser, startup, page
+):
+    client.force_login(superuser)
+    url = PAGES[page](startup)
+    with_one = count_queries(client, url)
+    more_startups(startup, 49)
+    with_fifty = count_queries(client, url)
+    assert (with_one, with_fifty) == (QUERIES[page], QUERIES[page])
+
+
+@pytest.mark.parametrize("url_name", ["home", "startups:portfolio"])
+def test_pages_require_login(client, db, url_name):
+    response = client.get(reverse(url_name))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def names(response) -> list[str]:
+    tree = lxml_html.fromstring(response.content)
+    return [a.text_content().strip() for a in tree.cssselect("#results tbody td:first-child a")]
+
+
+def test_portfolio_filters(client, staff, incubator):
+    other_sponsor = OrganisationFactory(slug="dinum", acronym="DINUM")
+    StartupFactory(
+        name="Aides Jeunes",
+        pitch="Simuler ses aides",
+        incubator=incubator,
+        in_acceleration=True,
+        with_committee=True,
+    )
+    StartupFactory(name="Carte Vitale", pitch="Les aides santé", sponsors=[other_sponsor])
+    StartupFactory(name="Ancien Service", stopped=True, incubator=incubator)
+    StartupFactory(name="Bientôt en comité", incubator=incubator, with_round=True)
+    client.force_login(staff)
+    url = reverse("startups:portfolio")
+    assert names(client.get(url)) == [
+        "Aides Jeunes",
+        "Ancien Service",
+        "Bientôt en comité",
+        "Carte Vitale",
+    ]
+    assert names(client.get(url, {"q": "AIDES"})) == ["Aides Jeunes", "Carte Vitale"]
+    assert names(client.get(url, {"phase": Lifecycle.ACCELERATION})) == ["Aides Jeunes"]
+    assert names(client.get(url, {"incubateur": incubator.slug, "suivi": "sorties"})) == [
+        "Ancien Service"
+    ]
+    assert names(client.get(url, {"sponsor": "dinum"})) == ["Carte Vitale"]
+    # The round started 120 days ago for 182 days: money ends in 62 days, committee due in 17;
+    # the last committee of Aides Jeunes was 150 days ago: due in 33 days; Carte Vitale is late.
+    assert names(client.get(url, {"comite": "30"})) == ["Bientôt en comité", "Carte Vitale"]
+    assert names(client.get(url, {"comite": "45"})) == [
+        "Aides Jeunes",
+        "Bientôt en comité",
+        "Carte Vitale",
+    ]
+    assert names(client.get(url, {"tri": "phase"}))[0] == "Bientôt en comité"
+
+
+def test_counts_per_phase_ignore_the_phase_filter(client, staff, incubator):
+    StartupFactory(in_acceleration=True)
+    StartupFactory(stopped=True)
+    client.force_login(staff)
+    response = client.get(reverse("startups:portfolio"), {"phase": "stopped"})
+    assert dict((phase.value, n) for phase, n in response.context["phase_counts"]) == {
+        "investigation": 0,
+        "construction": 0,
+        "acceleration": 1,
+        "transfer": 0,
+        "stopped": 1,
+    }
+
+
+def test_invalid_filters_say_so_instead_of_failing(client, staff, startup):
+    client.force_login(staff)
+    response = client.get(reverse("startups:portfolio"), {"phase": "nimporte", "comite": "x"})
+    assert response.status_code == 200
+    assert "Certains filtres ne sont pas valides" in response.content.decode()
+
+
+def test_htmx_swap_gives_the_same_results_as_a_full_page(client, staff, startup):
+    """Swap the fragment into the page as htmx would, and compare with a fresh full GET."""
+    for _ in range(3):
+        StartupFactory(in_acceleration=True)
+    client.force_login(staff)
+    url = reverse("startups:portfolio")
+    query = {"phase": "acceleration", "tri": "nom"}
+    page = lxml_html.fromstring(client.get(url).content)
+    fragment = client.get(url, query, headers={"HX-Request": "true"})
+    assert b"<html" not in fragment.content
+    [results] = page.cssselect("#results")
+    results.getparent().replace(results, lxml_html.fragment_fromstring(fragment.content.decode()))
+    fresh = lxml_html.fromstring(client.get(url, query).content)
+    swapped, expected = page.cssselect("#results")[0], fresh.cssselect("#results")[0]
+    swapped.tail = expected.tail = None
+    assert lxml_html.tostring(swapped) == lxml_html.tostring(expected)
+
+
+def test_startup_page_shows_its_history(client, sponsor, startup):
+    client.force_login(sponsor)
+    content = client.get(startup.get_absolute_url()).content.decode()
+    content = content.replace("\xa0", " ").replace("\u202f", " ")  # French digit grouping
+    for expected in (
+        "Mon Service",
+        "La Fabrique",
+        "Direction générale des finances publiques",
+        "Construction",
+        "Passage en comité",
+        "250 000 €",
+        "Fonds FAST",
+    ):
+        assert expected in content
+
+
+@pytest.mark.parametrize("slug", ["inconnue", "../admin"])
+def test_unknown_startup_is_a_404(client, staff, slug):
+    client.force_login(staff)
+    assert client.get(f"/portefeuille/startups/{slug}/").status_code == 404
+
+
+def test_home_per_role(client, staff, sponsor, intrapreneur, outsider, startup):
+    client.force_login(staff)
+    assert "Attendues en comité" in client.get(reverse("home")).content.decode()
+    client.force_login(sponsor)
+    response = client.get(reverse("home"))
+    assert "Les startups que je finance" in response.content.decode()
+    assert list(response.context["sponsored"]) == [startup]
+    client.force_login(intrapreneur)
+    assert list(client.get(reverse("home")).context["team_startups"]) == [startup]
+    client.force_login(outsider)
+    assert "aucune startup" in client.get(reverse("home")).content.decode()
+
+
+def test_committee_due_date_rules(db):
+    today = datetime.date(2026, 11, 23)
+    never_reviewed = StartupFactory()
+    # No committee, no round: six months after the current phase started (365 days ago).
+    assert never_reviewed.committee_due_on == datetime.date(2026, 5, 23)
+    reviewed = StartupFactory(with_committee=True)
+    assert reviewed.committee_due_on == today - datetime.timedelta(days=150) + datetime.timedelta(
+        days=183
+    )
+    funded = StartupFactory(with_committee=True, with_round=True)
+    assert funded.committee_due_on == today - datetime.timedelta(days=120) + datetime.timedelta(
+        days=182 - 45
+    )
+    assert StartupFactory(stopped=True).committee_due_on is None
+    assert UserFactory()  # personas are created on demand
