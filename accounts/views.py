@@ -26,9 +26,8 @@ magic_login = login_not_required(SesameLoginView.as_view())
 def magic_link(request):
     form = MagicLinkForm(request.POST)
     if not form.is_valid():
-        return render(
-            request, "accounts/login.html", {"form": LoginForm(request), "magic_form": form}
-        )
+        context = {"form": LoginForm(request), "magic_form": form, "next": ""}
+        return render(request, "accounts/login.html", context)
     magic_link_send(email=form.cleaned_data["email"], base_url=request.build_absolute_uri("/")[:-1])
     # The same answer whether the account exists or not: addresses are not disclosed.
     messages.success(

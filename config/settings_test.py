@@ -22,3 +22,6 @@ TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = InvalidTemplateVariable("%s")
 # Static files from the apps' folders, no collectstatic (as with DEBUG).
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Jobs run in the test's process; the tests of the job path start a real worker (`celery_worker`).
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True

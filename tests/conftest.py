@@ -1,8 +1,15 @@
+import os
 import random
+import subprocess
+import sys
+import time
+from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
 from django.db.models.query import QuerySet
 
+from config.celery import app as celery_app
 from tests.factories import IncubatorFactory, OrganisationFactory, StartupFactory, UserFactory
 
 
@@ -68,3 +75,51 @@ def outsider(db):
 @pytest.fixture
 def superuser(db):
     return UserFactory(email="root@example.org", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture(scope="session")
+def celery_worker(tmp_path_factory):
+    """A real Celery worker process on the Redis of REDIS_URL, sending e-mails to files.
+
+    Tests that claim to test the job path end to end use it; without REDIS_URL they skip.
+    """
+    if not settings.REDIS_URL:
+        pytest.skip("REDIS_URL is not set: no broker for a real worker")
+    outbox = tmp_path_factory.mktemp("outbox")
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(outbox),
+    }
+    command = [sys.executable, "-m", "celery", "-A", "config"]
+    subprocess.run([*command, "purge", "-f"], env=env, check=True, capture_output=True)
+    worker = subprocess.Popen(
+        [
+            *command,
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    for line in worker.stdout:
+        if "ready." in line or time.monotonic() > deadline:
+            break
+    yield SimpleNamespace(outbox=outbox, process=worker)
+    worker.terminate()
+    worker.wait(timeout=10)
+    worker.stdout.close()
+
+
+@pytest.fixture
+def real_worker(celery_worker):
+    """Send jobs to the real worker instead of running them in the test's process."""
+    celery_app.conf.task_always_eager = False
+    yield celery_worker
+    celery_app.conf.task_always_eager = True

@@ -113,7 +113,7 @@ def test_counts_per_phase_ignore_the_phase_filter(client, staff, incubator):
     StartupFactory(stopped=True)
     client.force_login(staff)
     response = client.get(reverse("startups:portfolio"), {"phase": "stopped"})
-    assert dict((phase.value, n) for phase, n in response.context["phase_counts"]) == {
+    assert {phase.value: n for phase, n in response.context["phase_counts"]} == {
         "investigation": 0,
         "construction": 0,
         "acceleration": 1,
