@@ -244,9 +244,14 @@ class Phase(models.Model):
         return known.label if known else self.get_lifecycle_display()
 
     @property
+    def is_final(self) -> bool:
+        """A stop has no duration: it is where the startup's history ends."""
+        return self.lifecycle == Lifecycle.STOPPED and self.end is None
+
+    @property
     def duration_days(self) -> int | None:
         end = self.end or timezone.localdate()
-        return (end - self.start).days if end >= self.start else None
+        return None if self.is_final or end < self.start else (end - self.start).days
 
 
 class StartupEvent(models.Model):

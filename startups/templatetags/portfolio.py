@@ -44,11 +44,13 @@ def phase_timeline(phases, today):
     if not phases:
         return {"segments": []}
     start = phases[0].start
-    end = max(today, *(p.end or p.start for p in phases))
+    end = (
+        phases[-1].start if phases[-1].is_final else max(today, *(p.end or p.start for p in phases))
+    )
     total = max((end - start).days, 1)
     segments = []
     for phase in phases:
-        phase_end = phase.end or max(today, phase.start)
+        phase_end = phase.end or (phase.start if phase.is_final else max(today, phase.start))
         segments.append(
             {
                 "phase": phase,
