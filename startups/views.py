@@ -97,7 +97,9 @@ def home(request):
         Incubator.objects.all() if user.is_superuser else Incubator.objects.filter(staff__user=user)
     )
     staffed = list(staffed.only("slug", "title"))
-    context = {"staffed_incubators": staffed, "today": timezone.localdate()}
+    # The links of the home page open the portfolio filtered on the person's incubator.
+    scope = f"incubateur={staffed[0].slug}&" if len(staffed) == 1 and not user.is_superuser else ""
+    context = {"staffed_incubators": staffed, "scope": scope, "today": timezone.localdate()}
     if staffed:
         portfolio = Startup.objects.filter(incubator__in=staffed)
         context["phase_counts"] = phase_counts(portfolio)
