@@ -45,7 +45,6 @@ def main() -> None:
 
 def measure(args) -> dict:
     from django.core.management import call_command
-
     from synthetic import ensure_portfolio
 
     call_command("migrate", verbosity=0)
@@ -60,34 +59,45 @@ def measure(args) -> dict:
     slugs = sample_slugs(args.requests + WARMUP, seed=args.seed)
     details = [reverse("startups:detail", args=[slug]) for slug in slugs]
 
-    result = {"portfolio_list_queries": count_queries(client, portfolio, args.show_sql)}
     detail_queries = [
         count_queries(client, url, show=args.show_sql and url == details[0]) for url in details
     ]
-    result["startup_page_queries"] = max(detail_queries)
+    result = {
+        "portfolio_list_queries": count_queries(client, portfolio, args.show_sql),
+        "startup_page_queries": max(detail_queries),
+    }
     info = {
         "startups": startup_count(),
-        "filtered_startups": startup_count(FILTERS),
-        "search_startups": {text: startup_count({"q": text}) for text in SEARCHES},
-        "portfolio_filtered_queries": count_queries(client, filtered, args.show_sql),
-        "portfolio_search_queries": count_queries(client, searches[0], args.show_sql),
-        "startup_page_queries_range": [min(detail_queries), max(detail_queries)],
+        "startup_page_queries (min, max)": (min(detail_queries), max(detail_queries)),
     }
-    if not args.queries_only:
-        n = args.requests
-        for key, urls in [
-            ("portfolio_list", [portfolio]),
-            ("portfolio_filtered", [filtered]),
-            ("portfolio_search", searches),
-            ("startup_page", details),
-        ]:
-            median, p95 = timed(client, urls, n)
-            result[f"{key}_median_ms"] = median
-            if key in ("portfolio_list", "startup_page"):
-                result[f"{key}_p95_ms"] = p95
-            else:
-                info[f"{key}_p95_ms"] = p95
-        info["requests_per_page"] = n
+    if args.queries_only:
+        return result | {"info": info}
+
+    info |= {
+        "filtered: startups, queries": (
+            startup_count(FILTERS),
+            count_queries(client, filtered, args.show_sql),
+        ),
+        "search: startups per term": {text: startup_count({"q": text}) for text in SEARCHES},
+        "search: queries": count_queries(client, searches[0], args.show_sql),
+    }
+    timings = timed(
+        client,
+        {
+            "portfolio_list": [portfolio],
+            "portfolio_filtered": [filtered],
+            "portfolio_search": searches,
+            "startup_page": details,
+        },
+        args.requests,
+    )
+    for key, (median, p95) in timings.items():
+        result[f"{key}_median_ms"] = median
+        if key in ("portfolio_list", "startup_page"):
+            result[f"{key}_p95_ms"] = p95
+        else:
+            info[f"{key}_p95_ms"] = p95
+    info["requests per page"] = args.requests
     return result | {"info": info}
 
 
@@ -95,7 +105,9 @@ def logged_in_client() -> Client:
     from django.contrib.auth import get_user_model
 
     User = get_user_model()
-    user = User.objects.filter(email=BENCH_USER).first() or User.objects.create_superuser(BENCH_USER)
+    user = User.objects.filter(email=BENCH_USER).first() or User.objects.create_superuser(
+        BENCH_USER
+    )
     client = Client()
     client.force_login(user)
     return client
@@ -138,23 +150,29 @@ def count_queries(client: Client, url: str, show: bool = False) -> int:
     return len(queries)
 
 
-def timed(client: Client, urls: list[str], n: int) -> tuple[float, float]:
-    """Median and 95th percentile (nearest rank) of n requests, in ms, after a warm-up.
+def timed(client: Client, pages: dict[str, list[str]], n: int) -> dict:
+    """Median and 95th percentile (nearest rank) of n requests per page, in ms, after a warm-up.
 
-    The URLs are taken in turn; with more URLs than requests, the first ones warm up only.
+    The pages take turns, request by request, so that a busy moment of the machine weighs on all
+    of them alike. A page's URLs are taken in turn; with more URLs than requests, the first ones
+    serve the warm-up only.
     """
-    warmup, measured = (urls[:WARMUP], urls[WARMUP:]) if len(urls) > n else (urls, urls)
-    for i in range(WARMUP):
-        get(client, warmup[i % len(warmup)])
-    times = []
+    rounds = {}
+    for key, urls in pages.items():
+        warmup, measured = (urls[:WARMUP], urls[WARMUP:]) if len(urls) > n else (urls, urls)
+        for i in range(WARMUP):
+            get(client, warmup[i % len(warmup)])
+        rounds[key] = measured
+    times = {key: [] for key in pages}
     for i in range(n):
-        url = measured[i % len(measured)]
-        start = time.perf_counter()
-        get(client, url)
-        times.append((time.perf_counter() - start) * 1000)
-    times.sort()
-    p95 = times[math.ceil(0.95 * n) - 1]
-    return round(statistics.median(times), 1), round(p95, 1)
+        for key, urls in rounds.items():
+            start = time.perf_counter()
+            get(client, urls[i % len(urls)])
+            times[key].append((time.perf_counter() - start) * 1000)
+    return {
+        key: (round(statistics.median(t), 1), round(sorted(t)[math.ceil(0.95 * n) - 1], 1))
+        for key, t in times.items()
+    }
 
 
 if __name__ == "__main__":

@@ -279,7 +279,9 @@ def ensure_portfolio(*, startups: int, seed: int) -> bool:
 
 
 def _signature(*, startups, seed, today) -> str:
-    applied = sorted(f"{app}.{name}" for app, name in MigrationRecorder(connection).applied_migrations())
+    applied = sorted(
+        f"{app}.{name}" for app, name in MigrationRecorder(connection).applied_migrations()
+    )
     parts = [Path(__file__).read_text(), str(startups), str(seed), today.isoformat(), *applied]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
@@ -312,10 +314,12 @@ def build(*, startups: int, seed: int, today: datetime.date) -> None:
     ]
     Incubator.objects.bulk_create(incubators, batch_size=BATCH)
 
-    rows = {key: [] for key in ("startups", "sponsors", "co", "phases", "rounds", "shares", "events")}
-    names = set()
+    rows = {
+        key: [] for key in ("startups", "sponsors", "co", "phases", "rounds", "shares", "events")
+    }
+    names, slugs = set(), set()
     for index in range(startups):
-        _startup(rng, index, today, organisations, incubators, names, rows)
+        _startup(rng, index, today, organisations, incubators, names, slugs, rows)
 
     Startup.objects.bulk_create(rows["startups"], batch_size=BATCH)
     Startup.sponsors.through.objects.bulk_create(rows["sponsors"], batch_size=BATCH)
@@ -341,24 +345,24 @@ def _organisations() -> list[Organisation]:
     return organisations
 
 
-def _unique(base: str, taken: set) -> str:
+def _unique(base: str, taken: set, separator: str = "-") -> str:
     candidate, n = base, 1
     while candidate in taken:
         n += 1
-        candidate = f"{base}-{n}"
+        candidate = f"{base}{separator}{n}"
     taken.add(candidate)
     return candidate
 
 
-def _startup(rng, index, today, organisations, incubators, names, rows):
+def _startup(rng, index, today, organisations, incubators, names, slugs, rows):
     """One startup and its rows; the first one has every kind of row (the 1-startup base)."""
     full = index == 0
     words, publics, benefits, processes = rng.choice(DOMAINS)
     name = rng.choice(NAME_FORMS).format(w=rng.choice(words))
     if name in names:
         name = f"{name} {rng.choice(REGIONS)}"
-    name = _unique(name, names)
-    slug = slugify(name)
+    name = _unique(name, names, " ")
+    slug = _unique(slugify(name), slugs)
     public = rng.choice(publics)
     pitch = rng.choice(
         [
@@ -404,6 +408,7 @@ def _startup(rng, index, today, organisations, incubators, names, rows):
     rows["shares"] += shares
     events = _events(rng, startup, phases, rounds, today, full)
     rows["events"] += events
+    # The derived fields, from the rows in memory: inserted with the startup, no second pass.
     startup.set_derived(
         phases=phases,
         committee_dates=[e.date for e in events if e.kind == EventKind.COMMITTEE],
@@ -433,7 +438,9 @@ def _phases(rng, startup, today, full) -> list[Phase]:
     if rng.random() < 0.02:  # the real data has phases announced in the future
         last_start = today + datetime.timedelta(days=rng.randint(1, 60))
     else:
-        last_start = today - datetime.timedelta(days=rng.randint(0, IN_PROGRESS_DAYS.get(last, 1500)))
+        last_start = today - datetime.timedelta(
+            days=rng.randint(0, IN_PROGRESS_DAYS.get(last, 1500))
+        )
     starts = [last_start]
     for name in reversed(names[:-1]):
         starts.insert(0, starts[0] - datetime.timedelta(days=rng.randint(*PHASE_DAYS[name])))
@@ -458,9 +465,8 @@ def _rounds(rng, startup, phases, sponsors, organisations, today, full):
         count = rng.choices([0, 1], weights=[2, 1])[0]
     else:
         count = rng.choices(range(4), weights=[15, 35, 30, 20])[0]
-    if PHASE_NAMES[last.name].in_programme:
-        start = min(today, last.start) - datetime.timedelta(days=rng.randint(0, 200))
-        start = max(start, today - datetime.timedelta(days=200))
+    if PHASE_NAMES[last.name].in_programme:  # the current round: some overdue, some due soon
+        start = today - datetime.timedelta(days=rng.randint(0, 200))
     else:
         start = add_months(last.start, -6)
     rounds, shares = [], []
