@@ -294,24 +294,29 @@ def read_kind(directory: Path, parse, report: Report, kind: str) -> dict[str, di
 # Writing -----------------------------------------------------------------------------------------
 
 
+def assign(obj, values: dict) -> bool:
+    """Set on `obj` the values that differ; whether any did."""
+    differing = [name for name, value in values.items() if getattr(obj, name) != value]
+    for name in differing:
+        setattr(obj, name, values[name])
+    return bool(differing)
+
+
+def save_counted(model, *, new: list, changed: list, values: dict[str, dict], counts: Counter):
+    model.objects.bulk_create(new)
+    if changed:
+        model.objects.bulk_update(changed, list(next(iter(values.values()))))
+    counts.update(
+        created=len(new), updated=len(changed), unchanged=len(values) - len(new) - len(changed)
+    )
+
+
 def upsert(model, records: dict[str, dict], counts: Counter) -> dict:
     """Create or update rows by slug, counting; returns every row by slug."""
     existing = {obj.slug: obj for obj in model.objects.filter(slug__in=records)}
-    new, changed = [], []
-    for slug, values in records.items():
-        obj = existing.get(slug)
-        if obj is None:
-            new.append(model(slug=slug, **values))
-        elif any(getattr(obj, name) != value for name, value in values.items()):
-            for name, value in values.items():
-                setattr(obj, name, value)
-            changed.append(obj)
-    model.objects.bulk_create(new)
-    if changed:
-        model.objects.bulk_update(changed, list(next(iter(records.values()))))
-    counts.update(
-        created=len(new), updated=len(changed), unchanged=len(records) - len(new) - len(changed)
-    )
+    new = [model(slug=slug, **values) for slug, values in records.items() if slug not in existing]
+    changed = [obj for slug, obj in existing.items() if assign(obj, records[slug])]
+    save_counted(model, new=new, changed=changed, values=records, counts=counts)
     return {obj.slug: obj for obj in model.objects.filter(slug__in=records)}
 
 
@@ -412,21 +417,12 @@ def write_startups(
             != sorted(as_rows(record["events"], EVENT_KEYS))
             or as_rows(fast, ROUND_KEYS) != as_rows(filter(None, [rounds.get(slug)]), ROUND_KEYS)
         )
-        fields_differ = any(getattr(startup, name) != value for name, value in values.items())
-        if fields_differ:
-            for name, value in values.items():
-                setattr(startup, name, value)
-        if fields_differ or children_differ:
+        if assign(startup, values) or children_differ:
             changed.append(startup)
         if children_differ:
             rebuilt.append(startup)
 
-    Startup.objects.bulk_create(new)
-    if changed:
-        Startup.objects.bulk_update(changed, list(next(iter(field_values.values()))))
-    counts.update(
-        created=len(new), updated=len(changed), unchanged=len(records) - len(new) - len(changed)
-    )
+    save_counted(Startup, new=new, changed=changed, values=field_values, counts=counts)
 
     rebuilt_ids = [s.pk for s in rebuilt]
     through_sponsors.model.objects.filter(startup_id__in=rebuilt_ids).delete()

@@ -1,4 +1,6 @@
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 from dsfr.forms import DsfrBaseForm
 
 from .enums import Lifecycle
@@ -18,6 +20,26 @@ DUE_WITHIN_CHOICES = [
 ]
 
 
+class Select(forms.Select):
+    """A <select> whose options are written in Python rather than one template include each
+    (Django's way: ~70 µs an option, 11 ms a page for the 150 sponsors). No optgroups."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option["value"], " selected" if option["selected"] else "", option["label"])
+                for _, group, _ in widget["optgroups"]
+                for option in group
+            ),
+        )
+        return format_html(
+            '<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options
+        )
+
+
 class PortfolioFilterForm(DsfrBaseForm):
     """The portfolio's filters, as URL parameters (French names: they show in shared links)."""
 
@@ -33,6 +55,7 @@ class PortfolioFilterForm(DsfrBaseForm):
         queryset=Incubator.objects.only("slug", "title"),
         to_field_name="slug",
         empty_label="Tous",
+        widget=Select,
     )
     sponsor = forms.ModelChoiceField(
         label="Sponsor",
@@ -40,6 +63,7 @@ class PortfolioFilterForm(DsfrBaseForm):
         queryset=Organisation.objects.only("slug", "name", "acronym"),
         to_field_name="slug",
         empty_label="Tous",
+        widget=Select,
     )
     suivi = forms.ChoiceField(
         label="Suivi",

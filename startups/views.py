@@ -27,7 +27,8 @@ def portfolio_page(request, *, startups, template, fixed=(), **context):
     form = PortfolioFilterForm(request.GET, fixed=fixed)
     if form.is_valid():
         unphased = form.filter(startups, ignore=["phase"])
-        startups = form.filter(unphased)
+        phase = form.cleaned_data.get("phase")
+        startups = unphased.filter(current_phase=phase) if phase else unphased
         ordering = form.ordering
     else:
         unphased, startups, ordering = startups.none(), startups.none(), ["lower_name"]
