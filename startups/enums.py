@@ -63,3 +63,14 @@ class FundingSource(models.TextChoices):
     FAST = "fast", "Fonds FAST (import beta.gouv.fr)"
     DECISION = "decision", "Décision de comité"
     MANUAL = "manual", "Saisie manuelle"
+
+
+# The `type` values of beta.gouv.fr organisations; an unknown value is shown as it is.
+ORGANISATION_KINDS = {
+    "administration-centrale": "Administration centrale",
+    "service-deconcentre": "Service déconcentré",
+    "operateur": "Opérateur",
+    "securite-sociale": "Sécurité sociale",
+    "collectivite-territoriale": "Collectivité territoriale",
+    "autre": "Autre",
+}

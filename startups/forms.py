@@ -43,9 +43,7 @@ class Select(forms.Select):
 class PortfolioFilterForm(DsfrBaseForm):
     """The portfolio's filters, as URL parameters (French names: they show in shared links)."""
 
-    q = forms.CharField(
-        label="Rechercher", required=False, max_length=100, help_text="Nom ou pitch"
-    )
+    q = forms.CharField(label="Rechercher (nom ou pitch)", required=False, max_length=100)
     phase = forms.ChoiceField(
         label="Phase", required=False, choices=[("", "Toutes"), *Lifecycle.choices]
     )

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .dates import add_months
-from .enums import PHASE_NAMES, EventKind, FundingSource, Lifecycle, TeamRole
+from .enums import ORGANISATION_KINDS, PHASE_NAMES, EventKind, FundingSource, Lifecycle, TeamRole
 
 # A committee every six months at least, 30–45 days before the money runs out (DESIGN §1).
 COMMITTEE_EVERY_MONTHS = 6
@@ -34,6 +34,10 @@ class Organisation(models.Model):
 
     def get_absolute_url(self):
         return reverse("startups:sponsor", args=[self.slug])
+
+    @property
+    def kind_label(self) -> str:
+        return ORGANISATION_KINDS.get(self.kind, self.kind)
 
 
 class Incubator(models.Model):

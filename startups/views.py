@@ -9,6 +9,7 @@ from .forms import PortfolioFilterForm
 from .models import Incubator, Organisation, Startup
 
 PAGE_SIZE = 50
+FILTERS_FORM_ID = "filters"
 DUE_SOON_DAYS = 45
 PHASE_RANK = Case(
     *[When(current_phase=phase, then=Value(phase.rank)) for phase in Lifecycle],
@@ -39,10 +40,14 @@ def portfolio_page(request, *, startups, template, fixed=(), **context):
         "form": form,
         "page_obj": page,
         "phase_counts": phase_counts(unphased),
+        "list_url": request.path,
+        "filters_out_of_step": False,
         "today": timezone.localdate(),
     }
     if request.htmx and not request.htmx.history_restore_request:
         template += "#results"
+        # A phase tag or a page link changed the results: the filter form follows.
+        context["filters_out_of_step"] = request.htmx.trigger != FILTERS_FORM_ID
     return render(request, template, context)
 
 

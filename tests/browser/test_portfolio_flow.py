@@ -108,11 +108,6 @@ def test_log_in_then_search_paginate_and_filter_without_reloading(
     expect(page.get_by_label("Phase", exact=True)).to_have_value("acceleration")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The filter form is outside the swapped #results: a phase tag or Back changes the "
-    "results and the URL but leaves the form's old values, which the next search sends again.",
-)
 def test_phase_tags_and_back_keep_the_filter_form_in_step(page, live_server, camille):
     log_in_and_open_the_portfolio(page, live_server)
     phase = page.get_by_label("Phase", exact=True)

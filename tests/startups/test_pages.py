@@ -129,7 +129,32 @@ def test_invalid_filters_say_so_instead_of_failing(client, staff, startup):
     assert "Certains filtres ne sont pas valides" in response.content.decode()
 
 
-def test_htmx_swap_gives_the_same_results_as_a_full_page(client, staff, startup):
+def htmx_swap(page, fragment: bytes):
+    """Apply a response to the page as htmx does: #results in place, out-of-band parts by id."""
+    main, *out_of_band = lxml_html.fragments_fromstring(fragment.decode())
+    for element in [main, *out_of_band]:
+        element.attrib.pop("hx-swap-oob", None)
+        [target] = page.cssselect(f"#{element.get('id')}")
+        element.tail = target.tail
+        target.getparent().replace(target, element)
+    return out_of_band
+
+
+def same_regions(page, fresh, *selectors):
+    for selector in selectors:
+        [swapped], [expected] = page.cssselect(selector), fresh.cssselect(selector)
+        assert lxml_html.tostring(swapped) == lxml_html.tostring(expected), selector
+
+
+@pytest.mark.parametrize(
+    ("trigger", "swapped_regions"),
+    # From the form, the form already shows what the person chose; from a tag, it must follow.
+    [("filters", ["results"]), ("", ["results", "filters"])],
+    ids=["from-the-filter-form", "from-a-phase-tag"],
+)
+def test_htmx_swap_gives_the_same_page_as_a_full_get(
+    client, staff, startup, trigger, swapped_regions
+):
     """Swap the fragment into the page as htmx would, and compare with a fresh full GET."""
     for _ in range(3):
         StartupFactory(in_acceleration=True)
@@ -137,14 +162,13 @@ def test_htmx_swap_gives_the_same_results_as_a_full_page(client, staff, startup)
     url = reverse("startups:portfolio")
     query = {"phase": "acceleration", "tri": "nom"}
     page = lxml_html.fromstring(client.get(url).content)
-    fragment = client.get(url, query, headers={"HX-Request": "true"})
+    headers = {"HX-Request": "true", "HX-Trigger": trigger} if trigger else {"HX-Request": "true"}
+    fragment = client.get(url, query, headers=headers)
     assert b"<html" not in fragment.content
-    [results] = page.cssselect("#results")
-    results.getparent().replace(results, lxml_html.fragment_fromstring(fragment.content.decode()))
+    out_of_band = htmx_swap(page, fragment.content)
+    assert [e.get("id") for e in out_of_band] == swapped_regions[1:]
     fresh = lxml_html.fromstring(client.get(url, query).content)
-    swapped, expected = page.cssselect("#results")[0], fresh.cssselect("#results")[0]
-    swapped.tail = expected.tail = None
-    assert lxml_html.tostring(swapped) == lxml_html.tostring(expected)
+    same_regions(page, fresh, *(f"#{region}" for region in swapped_regions))
 
 
 def test_startup_page_shows_its_history(client, sponsor, startup):
