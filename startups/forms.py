@@ -21,23 +21,21 @@ DUE_WITHIN_CHOICES = [
 
 
 class Select(forms.Select):
-    """A <select> whose options are written in Python rather than one template include each
-    (Django's way: ~70 µs an option, 11 ms a page for the 150 sponsors). No optgroups."""
+    """A <select> written in Python rather than through one template per option (Django's way
+    costs ~70 µs an option: 11 ms a page for the 150 sponsors). No optgroups."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
+        selected = set(self.format_value(value))
         options = format_html_join(
             "",
             '<option value="{}"{}>{}</option>',
             (
-                (option["value"], " selected" if option["selected"] else "", option["label"])
-                for _, group, _ in widget["optgroups"]
-                for option in group
+                (choice, " selected" if str(choice) in selected else "", label)
+                for choice, label in self.choices
             ),
         )
-        return format_html(
-            '<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options
-        )
+        attrs = flatatt(self.build_attrs(self.attrs, attrs))
+        return format_html('<select name="{}"{}>{}</select>', name, attrs, options)
 
 
 class PortfolioFilterForm(DsfrBaseForm):

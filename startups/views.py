@@ -18,8 +18,12 @@ PHASE_RANK = Case(
 )
 
 
-def phase_counts(startups) -> list[tuple[Lifecycle, int]]:
-    counts = dict(startups.order_by().values_list("current_phase").annotate(n=Count("pk")))
+def count_by_phase(startups) -> dict[str, int]:
+    """How many startups in each current phase ("" for those without a phase), in one query."""
+    return dict(startups.order_by().values_list("current_phase").annotate(n=Count("pk")))
+
+
+def phase_counts(counts: dict[str, int]) -> list[tuple[Lifecycle, int]]:
     return [(phase, counts.get(phase, 0)) for phase in Lifecycle]
 
 
@@ -31,15 +35,19 @@ def portfolio_page(request, *, startups, template, fixed=(), **context):
         phase = form.cleaned_data.get("phase")
         startups = unphased.filter(current_phase=phase) if phase else unphased
         ordering = form.ordering
+        counts = count_by_phase(unphased)
     else:
-        unphased, startups, ordering = startups.none(), startups.none(), ["lower_name"]
+        phase, startups, ordering, counts = "", startups.none(), ["lower_name"], {}
     startups = startups.with_list_data().annotate(lower_name=Lower("name"), phase_rank=PHASE_RANK)
-    page = Paginator(startups.order_by(*ordering), PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(startups.order_by(*ordering), PAGE_SIZE)
+    # The counts per phase already say how many startups match: no COUNT query of its own.
+    paginator.count = counts.get(phase, 0) if phase else sum(counts.values())
+    page = paginator.get_page(request.GET.get("page"))
     page.pages_list = page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
     context |= {
         "form": form,
         "page_obj": page,
-        "phase_counts": phase_counts(unphased),
+        "phase_counts": phase_counts(counts),
         "list_url": request.path,
         "filters_out_of_step": False,
         "today": timezone.localdate(),
@@ -108,7 +116,7 @@ def home(request):
     context = {"staffed_incubators": staffed, "scope": scope, "today": timezone.localdate()}
     if staffed:
         portfolio = Startup.objects.filter(incubator__in=staffed)
-        context["phase_counts"] = phase_counts(portfolio)
+        context["phase_counts"] = phase_counts(count_by_phase(portfolio))
         context["due_soon"] = (
             portfolio.active()
             .due_for_committee(within=DUE_SOON_DAYS)

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django import template
 from django.utils.formats import number_format
+from django.utils.html import format_html
 
 register = template.Library()
 
@@ -14,9 +15,20 @@ PHASE_BADGES = {
 }
 
 
-@register.inclusion_tag("components/phase_badge.html")
+@register.simple_tag
 def phase_badge(lifecycle: str, label: str = "", small: bool = True):
-    return {"css": PHASE_BADGES.get(lifecycle, ""), "label": label or lifecycle, "small": small}
+    """A DSFR badge in the phase's colour (a simple tag: it stands in every row of the lists)."""
+    size = " fr-badge--sm" if small else ""
+    css = PHASE_BADGES.get(lifecycle, "")
+    return format_html(
+        '<p class="fr-badge fr-badge--no-icon {}{}">{}</p>', css, size, label or lifecycle
+    )
+
+
+@register.filter
+def short_date(day) -> str:
+    """23/11/2026: Django's `date` filter costs ~15 µs a call, too much in every row of a list."""
+    return f"{day:%d/%m/%Y}" if day else ""
 
 
 @register.filter

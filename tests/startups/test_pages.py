@@ -23,11 +23,11 @@ PAGES = {
 # Pinned: a change here is a decision, never an accident (les-emplois snapshot queries).
 # Each page: session and user (2), the request's savepoint and release (2), then its own.
 QUERIES = {
-    "portfolio": 10,
-    "portfolio_filtered": 10,
+    "portfolio": 9,
+    "portfolio_filtered": 9,
     "startup": 12,
-    "incubator": 10,
-    "sponsor": 10,
+    "incubator": 9,
+    "sponsor": 9,
     "home": 10,
 }
 
