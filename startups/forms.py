@@ -38,6 +38,15 @@ class Select(forms.Select):
         return format_html('<select name="{}"{}>{}</select>', name, attrs, options)
 
 
+def incubator_choices():
+    return [("", "Tous"), *Incubator.objects.values_list("slug", "title")]
+
+
+def sponsor_choices():
+    organisations = Organisation.objects.values_list("slug", "acronym", "name")
+    return [("", "Tous"), *((slug, acronym or name) for slug, acronym, name in organisations)]
+
+
 class PortfolioFilterForm(DsfrBaseForm):
     """The portfolio's filters, as URL parameters (French names: they show in shared links)."""
 
@@ -45,21 +54,12 @@ class PortfolioFilterForm(DsfrBaseForm):
     phase = forms.ChoiceField(
         label="Phase", required=False, choices=[("", "Toutes"), *Lifecycle.choices]
     )
-    incubateur = forms.ModelChoiceField(
-        label="Incubateur",
-        required=False,
-        queryset=Incubator.objects.only("slug", "title"),
-        to_field_name="slug",
-        empty_label="Tous",
-        widget=Select,
+    # Slugs, not model instances: 175 options a page, read as plain rows.
+    incubateur = forms.ChoiceField(
+        label="Incubateur", required=False, choices=incubator_choices, widget=Select
     )
-    sponsor = forms.ModelChoiceField(
-        label="Sponsor",
-        required=False,
-        queryset=Organisation.objects.only("slug", "name", "acronym"),
-        to_field_name="slug",
-        empty_label="Tous",
-        widget=Select,
+    sponsor = forms.ChoiceField(
+        label="Sponsor", required=False, choices=sponsor_choices, widget=Select
     )
     suivi = forms.ChoiceField(
         label="Suivi",
@@ -87,6 +87,10 @@ class PortfolioFilterForm(DsfrBaseForm):
         super().__init__(*args, **kwargs)
         for name in fixed:
             del self.fields[name]
+        # Read once per form: a callable would be read again by the validation and the widget.
+        for name, choices in (("incubateur", incubator_choices), ("sponsor", sponsor_choices)):
+            if name in self.fields:
+                self.fields[name].choices = choices()
 
     def filter(self, startups, *, ignore=()):
         """The startups matching the valid filters, less the `ignore`d ones."""

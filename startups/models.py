@@ -75,12 +75,12 @@ class StartupQuerySet(models.QuerySet):
     def search(self, text: str):
         return self.filter(Q(name__icontains=text) | Q(pitch__icontains=text))
 
-    def of_incubator(self, incubator):
-        co_incubated = Startup.co_incubators.through.objects.filter(incubator=incubator)
-        return self.filter(Q(incubator=incubator) | Q(pk__in=co_incubated.values("startup_id")))
+    def of_incubator(self, slug: str):
+        co_incubated = Startup.co_incubators.through.objects.filter(incubator__slug=slug)
+        return self.filter(Q(incubator__slug=slug) | Q(pk__in=co_incubated.values("startup_id")))
 
-    def sponsored_by(self, organisation):
-        sponsored = Startup.sponsors.through.objects.filter(organisation=organisation)
+    def sponsored_by(self, slug: str):
+        sponsored = Startup.sponsors.through.objects.filter(organisation__slug=slug)
         return self.filter(pk__in=sponsored.values("startup_id"))
 
     def with_list_data(self):

@@ -69,7 +69,7 @@ def incubator_detail(request, slug):
     incubator = get_object_or_404(Incubator.objects.select_related("owner"), slug=slug)
     return portfolio_page(
         request,
-        startups=Startup.objects.of_incubator(incubator),
+        startups=Startup.objects.of_incubator(incubator.slug),
         template="startups/incubator.html",
         fixed=["incubateur"],
         incubator=incubator,
@@ -80,7 +80,7 @@ def sponsor_detail(request, slug):
     organisation = get_object_or_404(Organisation, slug=slug)
     return portfolio_page(
         request,
-        startups=Startup.objects.sponsored_by(organisation),
+        startups=Startup.objects.sponsored_by(organisation.slug),
         template="startups/sponsor.html",
         fixed=["sponsor"],
         organisation=organisation,

@@ -112,11 +112,7 @@ def test_co_incubation_wins_over_the_single_incubator(imported):
     ecobalyse = Startup.objects.get(slug="ecobalyse")
     assert ecobalyse.incubator.slug == "ademe"
     assert [i.slug for i in ecobalyse.co_incubators.all()] == ["mtes"]
-    assert (
-        Startup.objects.of_incubator(Incubator.objects.get(slug="mtes"))
-        .filter(slug="ecobalyse")
-        .exists()
-    )
+    assert Startup.objects.of_incubator("mtes").filter(slug="ecobalyse").exists()
 
 
 def test_sponsors_references_none_to_many(imported):
