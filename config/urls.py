@@ -9,5 +9,6 @@ urlpatterns = [
     path("", startup_views.home, name="home"),
     path("comptes/", include("accounts.urls")),
     path("portefeuille/", include("startups.urls")),
+    path("", include("metrics.urls")),
     path("admin/", admin.site.urls),
 ]

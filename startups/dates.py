@@ -1,5 +1,6 @@
 import calendar
 import datetime
+from dataclasses import dataclass
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -9,3 +10,58 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
     return day.replace(
         year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
     )
+
+
+@dataclass(frozen=True, order=True)
+class Semester:
+    """A half year: S1 is January to June, S2 July to December."""
+
+    year: int
+    half: int
+
+    def __post_init__(self):
+        if self.half not in (1, 2):
+            raise ValueError(f"Un semestre est 1 ou 2, pas {self.half}.")
+
+    @classmethod
+    def of(cls, day: datetime.date) -> "Semester":
+        return cls(day.year, 1 if day.month <= 6 else 2)
+
+    @classmethod
+    def parse(cls, text: str) -> "Semester":
+        """`2026-S1` (as in URLs and files)."""
+        year, _, half = text.partition("-S")
+        return cls(int(year), int(half))
+
+    def __str__(self) -> str:
+        return f"S{self.half} {self.year}"
+
+    @property
+    def key(self) -> str:
+        return f"{self.year}-S{self.half}"
+
+    @property
+    def start(self) -> datetime.date:
+        return datetime.date(self.year, 1 if self.half == 1 else 7, 1)
+
+    @property
+    def end(self) -> datetime.date:
+        """The last day of the semester."""
+        return (
+            datetime.date(self.year, 6, 30) if self.half == 1 else datetime.date(self.year, 12, 31)
+        )
+
+    @property
+    def months(self) -> list[datetime.date]:
+        return [add_months(self.start, n) for n in range(6)]
+
+    @property
+    def previous(self) -> "Semester":
+        return self - 1
+
+    def __sub__(self, n: int) -> "Semester":
+        index = self.year * 2 + self.half - 1 - n
+        return Semester(index // 2, index % 2 + 1)
+
+    def __add__(self, n: int) -> "Semester":
+        return self - (-n)

@@ -6,6 +6,9 @@ from decimal import Decimal
 import factory
 
 from accounts.models import User
+from metrics.enums import Aggregation, BudgetActivity, Dimension, MeasurementSource, ResourceType
+from metrics.models import BudgetLine, Metric, MetricDefinition
+from metrics.services import measurements_record, parse_month
 from startups.enums import EventKind, FundingSource, Lifecycle, TeamRole
 from startups.models import (
     Contribution,
@@ -154,3 +157,57 @@ def add_history(startup, *, phases, committee_days_ago=None, round_amount=None):
             funding_round=funding_round, funder="Fonds FAST", amount=round_amount
         )
     startup.refresh_derived(today=TODAY)
+
+
+class MetricFactory(factory.django.DjangoModelFactory):
+    """A north-star flow metric with a definition from January 2024."""
+
+    class Meta:
+        model = Metric
+        skip_postgeneration_save = True
+
+    startup = factory.SubFactory(StartupFactory)
+    label = factory.Sequence(lambda n: f"Dossiers déposés {n}")
+    unit = "dossiers"
+    dimension = Dimension.IMPACTFUL
+    is_north_star = True
+    aggregation = Aggregation.SUM
+
+    class Params:
+        active_users = factory.Trait(
+            label="Utilisateurs actifs mensuels",
+            unit="utilisateurs",
+            dimension=Dimension.USED,
+            is_north_star=False,
+            aggregation=Aggregation.AVERAGE,
+            counts_active_users=True,
+        )
+
+    @factory.post_generation
+    def definition(self, create, text):
+        MetricDefinition.objects.create(
+            metric=self,
+            valid_from=datetime.date(2024, 1, 1),
+            text=text or "Nombre de dossiers déposés dans le mois",
+        )
+
+
+def add_measurements(metric, values: dict[str, int | str]):
+    """`{"2026-01": 120, ...}`: recorded as the form would."""
+    return measurements_record(
+        {(metric, parse_month(month, today=TODAY)): Decimal(str(v)) for month, v in values.items()},
+        source=MeasurementSource.FORM,
+    )
+
+
+class BudgetLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BudgetLine
+
+    startup = factory.SubFactory(StartupFactory)
+    year = 2026
+    half = 1
+    activity = BudgetActivity.DEVELOPMENT
+    resource_type = ResourceType.CONTRACTORS
+    committed = Decimal("120000")
+    paid = Decimal("100000")

@@ -1,0 +1,142 @@
+"""Derived figures, computed from measurements, budget lines and funding rounds, never typed in.
+
+Pure functions on plain values, so each rule is unit-tested on worked examples; `startup_figures`
+reads what they need for one startup in a fixed number of queries.
+"""
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from startups.dates import Semester
+
+from .enums import Aggregation, BudgetNature, Direction
+
+CENT = Decimal("0.01")
+
+
+def aggregate(values: Sequence[Decimal], aggregation: str) -> Decimal | None:
+    """A semester's value from its months' values (in month order)."""
+    if not values:
+        return None
+    if aggregation == Aggregation.SUM:
+        return sum(values, Decimal(0))
+    if aggregation == Aggregation.AVERAGE:
+        return sum(values, Decimal(0)) / len(values)
+    return values[-1]
+
+
+def overlap_days(start: datetime.date, end: datetime.date, semester: Semester) -> int:
+    return max((min(end, semester.end) - max(start, semester.start)).days + 1, 0)
+
+
+def semester_cost(
+    semester: Semester, budget_lines: Iterable, rounds: Iterable
+) -> tuple[Decimal | None, str]:
+    """The cost of a semester: what the actual budget lines paid (a yearly line counts half),
+    else the funding rounds' money, pro rata of the days they cover in the semester."""
+    actual = [
+        line
+        for line in budget_lines
+        if line.nature == BudgetNature.ACTUAL
+        and line.year == semester.year
+        and line.half in (None, semester.half)
+    ]
+    if actual:
+        return sum(
+            (line.paid if line.half else line.paid / 2 for line in actual), Decimal(0)
+        ), "budget"
+    covered = [
+        round_.amount_granted
+        * overlap_days(round_.start, round_.end, semester)
+        / ((round_.end - round_.start).days + 1)
+        for round_ in rounds
+        if overlap_days(round_.start, round_.end, semester)
+    ]
+    if covered:
+        return sum(covered, Decimal(0)), "rounds"
+    return None, ""
+
+
+def ratio(numerator: Decimal | None, denominator: Decimal | None) -> Decimal | None:
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator
+
+
+def change(current: Decimal | None, previous: Decimal | None) -> Decimal | None:
+    """Relative change: -0.60 for 1.00 → 0.40."""
+    if current is None or not previous:
+        return None
+    return current / previous - 1
+
+
+@dataclass(frozen=True)
+class SemesterFigures:
+    semester: Semester
+    cost: Decimal | None
+    cost_source: str
+    impact: Decimal | None
+    cost_per_unit: Decimal | None
+    change: Decimal | None
+    increasing_returns: bool | None
+
+
+def increasing_returns(
+    previous: "SemesterFigures", cost: Decimal | None, impact: Decimal | None
+) -> bool | None:
+    """The programme's test: cost growing slower than impact."""
+    cost_growth, impact_growth = ratio(cost, previous.cost), ratio(impact, previous.impact)
+    if cost_growth is None or impact_growth is None:
+        return None
+    return cost_growth < impact_growth
+
+
+def trajectory(
+    *,
+    semesters: Sequence[Semester],
+    monthly: dict[datetime.date, Decimal],
+    aggregation: str,
+    budget_lines,
+    rounds,
+) -> list[SemesterFigures]:
+    """Cost, impact units and cost per impact unit, semester after semester (oldest first)."""
+    figures: list[SemesterFigures] = []
+    for semester in semesters:
+        cost, source = semester_cost(semester, budget_lines, rounds)
+        impact = aggregate([monthly[m] for m in semester.months if m in monthly], aggregation)
+        per_unit = ratio(cost, impact)
+        previous = figures[-1] if figures else None
+        figures.append(
+            SemesterFigures(
+                semester=semester,
+                cost=cost,
+                cost_source=source,
+                impact=impact,
+                cost_per_unit=per_unit,
+                change=change(per_unit, previous.cost_per_unit) if previous else None,
+                increasing_returns=increasing_returns(previous, cost, impact) if previous else None,
+            )
+        )
+    return figures
+
+
+def cost_per_use(
+    yearly_cost: Decimal | None, monthly_active_users: Decimal | None
+) -> Decimal | None:
+    """Yearly cost ÷ monthly active users."""
+    return ratio(yearly_cost, monthly_active_users)
+
+
+def objective_status(
+    *, target: Decimal, due_on: datetime.date, direction: str, monthly: dict, today: datetime.date
+):
+    """Whether an objective was met: the value of its due month (or the last before) against
+    the target. None while it is not due yet and not already reached."""
+    known = sorted(m for m in monthly if m <= due_on)
+    if not known:
+        return None if today <= due_on else False
+    value = monthly[known[-1]]
+    met = value >= target if direction == Direction.HIGHER else value <= target
+    return True if met else (None if today <= due_on else False)

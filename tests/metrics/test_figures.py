@@ -1,0 +1,144 @@
+"""Derived figures on worked examples, the programme's own first."""
+
+import datetime
+from decimal import Decimal
+from types import SimpleNamespace
+
+from metrics.enums import Aggregation, BudgetNature, Direction
+from metrics.figures import aggregate, cost_per_use, objective_status, semester_cost, trajectory
+from startups.dates import Semester
+
+S1_2021 = Semester(2021, 1)
+
+
+def line(year, half, paid, nature=BudgetNature.ACTUAL):
+    return SimpleNamespace(year=year, half=half, paid=Decimal(paid), nature=nature)
+
+
+def funding(start, end, amount):
+    return SimpleNamespace(start=start, end=end, amount_granted=Decimal(amount))
+
+
+def month_values(semester, values):
+    return dict(zip(semester.months, map(Decimal, values), strict=True))
+
+
+def test_demarches_simplifiees_cost_40_cents_per_filed_dossier():
+    """2021: 0.40 € a dossier, against more than 1 € in 2020 (DESIGN §1)."""
+    semesters = [Semester(2020, 2), S1_2021]
+    monthly = month_values(semesters[0], [50_000] * 6) | month_values(S1_2021, [100_000] * 6)
+    budget = [line(2020, 2, 330_000), line(2021, 1, 240_000)]
+    before, after = trajectory(
+        semesters=semesters,
+        monthly=monthly,
+        aggregation=Aggregation.SUM,
+        budget_lines=budget,
+        rounds=[],
+    )
+    assert before.cost_per_unit == Decimal("1.10")
+    assert after.cost_per_unit == Decimal("0.40")
+    assert after.change.quantize(Decimal("0.0001")) == Decimal("-0.6364")
+    assert after.increasing_returns is True  # cost ×0.73, impact ×2
+
+
+def test_cost_from_budget_lines_a_yearly_line_counts_half():
+    budget = [
+        line(2021, None, 200_000),
+        line(2021, 1, 50_000),
+        line(2021, 2, 999),
+        line(2021, 1, 7, BudgetNature.FORECAST),
+    ]
+    assert semester_cost(S1_2021, budget, rounds=[]) == (Decimal(150_000), "budget")
+
+
+def test_cost_from_funding_rounds_when_no_budget_line_says_better():
+    rounds = [funding(datetime.date(2021, 4, 1), datetime.date(2021, 9, 30), 183_000)]
+    cost, source = semester_cost(S1_2021, [], rounds)
+    assert source == "rounds"
+    assert cost == Decimal(183_000) * 91 / 183  # April to June: 91 of the round's 183 days
+    assert semester_cost(Semester(2022, 1), [], rounds) == (None, "")
+
+
+def test_aggregations():
+    values = [Decimal(10), Decimal(20), Decimal(60)]
+    assert aggregate(values, Aggregation.SUM) == 90
+    assert aggregate(values, Aggregation.AVERAGE) == 30
+    assert aggregate(values, Aggregation.LAST) == 60
+    assert aggregate([], Aggregation.SUM) is None
+
+
+def test_decreasing_returns_when_cost_grows_faster_than_impact():
+    semesters = [Semester(2024, 1), Semester(2024, 2)]
+    monthly = month_values(semesters[0], [100] * 6) | month_values(semesters[1], [110] * 6)
+    budget = [line(2024, 1, 100_000), line(2024, 2, 150_000)]
+    _, second = trajectory(
+        semesters=semesters,
+        monthly=monthly,
+        aggregation=Aggregation.SUM,
+        budget_lines=budget,
+        rounds=[],
+    )
+    assert second.increasing_returns is False
+    assert second.change > 0
+
+
+def test_no_cost_per_unit_without_impact_or_cost():
+    [figures] = trajectory(
+        semesters=[S1_2021], monthly={}, aggregation=Aggregation.SUM, budget_lines=[], rounds=[]
+    )
+    assert (figures.cost, figures.impact, figures.cost_per_unit, figures.change) == (
+        None,
+        None,
+        None,
+        None,
+    )
+
+
+def test_cost_per_use():
+    assert cost_per_use(Decimal(480_000), Decimal(40_000)) == 12
+    assert cost_per_use(Decimal(480_000), None) is None
+
+
+def test_objective_met_missed_or_pending():
+    monthly = {datetime.date(2026, 5, 1): Decimal(900), datetime.date(2026, 6, 1): Decimal(1200)}
+    due = datetime.date(2026, 6, 30)
+    after, before = datetime.date(2026, 7, 15), datetime.date(2026, 6, 10)
+    assert objective_status(
+        target=Decimal(1000), due_on=due, direction=Direction.HIGHER, monthly=monthly, today=after
+    )
+    assert (
+        objective_status(
+            target=Decimal(1500),
+            due_on=due,
+            direction=Direction.HIGHER,
+            monthly=monthly,
+            today=after,
+        )
+        is False
+    )
+    assert (
+        objective_status(
+            target=Decimal(1500),
+            due_on=due,
+            direction=Direction.HIGHER,
+            monthly=monthly,
+            today=before,
+        )
+        is None
+    )
+    assert (
+        objective_status(
+            target=Decimal(1000),
+            due_on=due,
+            direction=Direction.LOWER,
+            monthly=monthly,
+            today=after,
+        )
+        is False
+    )
+    assert (
+        objective_status(
+            target=Decimal(5), due_on=due, direction=Direction.LOWER, monthly={}, today=after
+        )
+        is False
+    )
