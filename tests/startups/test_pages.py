@@ -25,7 +25,7 @@ PAGES = {
 QUERIES = {
     "portfolio": 9,
     "portfolio_filtered": 9,
-    "startup": 12,
+    "startup": 16,  # + the impact panel: may read, metrics, measurements, budget lines
     "incubator": 9,
     "sponsor": 9,
     "home": 10,
