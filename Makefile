@@ -13,6 +13,7 @@ env:
 run: env
 	$(MANAGE) migrate --noinput
 	$(MANAGE) setup_demo
+	$(MANAGE) setup_demo_metrics
 	DEBUG=1 $(MANAGE) runserver $(HOST)
 
 test: env
