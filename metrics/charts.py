@@ -96,6 +96,12 @@ def month_label(month: datetime.date, short: bool = False) -> str:
     return f"{names[month.month - 1]} {month.year}"
 
 
+def of_month(month: datetime.date) -> str:
+    """ "de mars 2026", "d’octobre 2026"."""
+    label = month_label(month)
+    return f"d’{label}" if label[0] in "aeiou" else f"de {label}"
+
+
 # Scales -------------------------------------------------------------------------------------
 
 
@@ -392,7 +398,7 @@ def trajectory_chart(
     """x = impact units of the semester, y = its cost; one point a semester, joined in order,
     with lines of constant cost per unit through the origin behind them."""
     known = [f for f in figures if f.cost is not None and f.impact is not None]
-    plot = Box(left=72, top=28, right=width - 24, bottom=height - 44)
+    plot = Box(left=72, top=36, right=width - 24, bottom=height - 44)
     title = f"Trajectoire : coût et {unit} par semestre"
     chart = TrajectoryChart(
         title=title, desc="", width=width, height=height, plot=plot, x_title=f"{unit} du semestre"

@@ -86,9 +86,13 @@ def value_rows(series, months, *, editing=None, form=None):
                 "series": s,
                 "value": s.monthly.get(month),
                 "field": form_here[value_field_name(s.metric)] if form_here else None,
+                "autofocus": False,
             }
             for s in series
         ]
+        if form_here and cells:  # the first value in error, else the first value
+            errors = [c for c in cells if c["field"].errors]
+            (errors or cells)[0]["autofocus"] = True
         rows.append({"month": month, "key": f"{month:%Y-%m}", "form": form_here, "cells": cells})
     return rows
 
@@ -141,7 +145,7 @@ def month_saved(request, startup, series, form):
     values = form.values()
     record(values)
     month = form.cleaned_data["mois"]
-    status = f"Valeurs de {charts.month_label(month)} enregistrées."
+    status = f"Valeurs {charts.of_month(month)} enregistrées."
     if not request.htmx:
         messages.success(request, status)
         return redirect("metrics:values", slug=startup.slug)

@@ -427,8 +427,7 @@ def test_htmx_save_swap_gives_the_same_table_as_a_full_get(client, staff, startu
     fragment = client.post(url, data, headers={"HX-Request": "true"})
     swap_row(page, fragment.content, "2026-10")
     assert (
-        page.cssselect("#values-status")[0].text_content()
-        == "Valeurs de octobre 2026 enregistrées."
+        page.cssselect("#values-status")[0].text_content() == "Valeurs d’octobre 2026 enregistrées."
     )
     assert table(page) == table(lxml_html.fromstring(client.get(url).content))
     assert Measurement.objects.get(metric=dossiers, month="2026-10-01").value == Decimal("56789.5")
