@@ -5,7 +5,9 @@ DATABASE_URL once, at start-up), and prints its figures as one JSON object on st
 
 - pages.py on comite_bench: the portfolio pages at 5,000 startups (data built once, then kept);
 - pages.py on comite_bench_small: the same pages' query counts at 1 startup;
-- importer.py on comite_bench_import, recreated each run: the real beta.gouv.fr import.
+- importer.py on comite_bench_import, recreated each run: the real beta.gouv.fr import;
+- measurements.py on comite_bench_measurements, recreated each run: 1,000,000 measurements
+  through our CSV import, and a plain COPY and a COPY-then-upsert of the same rows.
 
 Targets and keys: ../shared/BENCH.md. Only figures measured in this run are written.
 """
@@ -53,6 +55,9 @@ FIGURES = {
     "startup_page_queries": ("a startup's page, queries (max)", "–", None),
     "import_betagouv_s": ("beta.gouv.fr import, 1st run", *at_most(10)),
     "import_betagouv_again_s": ("beta.gouv.fr import, 2nd run", *at_most(10)),
+    "measurements_csv_1m_s": ("1M measurements, our CSV import", *at_most(30)),
+    "measurements_copy_1m_s": ("… a plain COPY (floor)", "–", None),
+    "measurements_copy_upsert_1m_s": ("… COPY, then upsert (floor)", "–", None),
 }
 
 
@@ -66,6 +71,7 @@ def main() -> int:
         create_database("comite_bench")
         create_database("comite_bench_small")
         create_database("comite_bench_import", fresh=True)
+        create_database("comite_bench_measurements", fresh=True)
     except psycopg.OperationalError as error:
         print(f"PostgreSQL is not reachable at {SERVER}: {error}", file=sys.stderr)
         return 1
@@ -86,6 +92,7 @@ def main() -> int:
             {"portfolio_list_queries": "portfolio_list_queries_small"},
         ),
         ("beta.gouv.fr import", "comite_bench_import", "importer.py", [], {}),
+        ("1,000,000 measurements", "comite_bench_measurements", "measurements.py", [], {}),
     ]
     results, failed = {}, []
     notes = [f"load average before: {load()}"]
