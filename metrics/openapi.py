@@ -355,7 +355,8 @@ def openapi_document(*, server: str, max_items: int, max_body_bytes: int) -> dic
                         "200": {
                             "description": "La description OpenAPI 3.1 de l’API.",
                             "content": {"application/json": {"schema": {"type": "object"}}},
-                        }
+                        },
+                        "405": NOT_ALLOWED,
                     },
                 }
             },

@@ -479,7 +479,8 @@ def test_bad_read_parameters_get_a_400(client, metric, secret):
 
 # Query counts, pinned: the request's savepoint and release (2), the token (1; its last use is
 # written at most once a minute), the startup's metrics (1), the stored values (1), then the
-# service's savepoint and release (2), the definitions (1 a metric), one INSERT or one UPDATE.
+# writes' savepoint and release (2), the service's (2), the definitions (1 a metric), one INSERT
+# or one UPDATE (for each slice of 200 values).
 
 
 def count_queries(client, method, url, body=None, *, secret) -> int:
@@ -504,7 +505,16 @@ def test_the_posts_query_count_does_not_grow_with_the_items(client, metric, secr
         for value in (1, 2):  # new rows, then changed ones
             body = {"measurements": [item(month=m, value=value) for m in months(n)]}
             counts.append(count_queries(client, "POST", URL, body, secret=secret))
-    assert counts == [9, 9, 9, 9]
+    assert counts == [11, 11, 11, 11]
+
+
+def test_values_are_written_in_slices_all_together(client, metric, secret, monkeypatch):
+    monkeypatch.setattr("metrics.views_api.APPLY_SLICE", 2)
+    body = {"measurements": [item(month=m, value=1) for m in months(5)]}
+    assert post(client, body, secret=secret).json() == {"created": 5, "updated": 0, "unchanged": 0}
+    body = {"measurements": [item(month=m, value=i % 2) for i, m in enumerate(months(7))]}
+    assert post(client, body, secret=secret).json() == {"created": 2, "updated": 3, "unchanged": 2}
+    assert Measurement.objects.count() == 7
 
 
 @pytest.mark.parametrize("url", [URL, "/api/v1/metrics"])
