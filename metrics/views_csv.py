@@ -8,7 +8,6 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import filesizeformat
 from django.urls import NoReverseMatch, path, reverse
 from django.views.decorators.http import require_POST
 from dsfr.forms import DsfrBaseForm
@@ -26,14 +25,15 @@ from .csv_import import (
     upload_store,
 )
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_UPLOAD_MB = 20
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 SESSION_KEY = "metrics_csv_uploads"
 
 
 class CsvUploadForm(DsfrBaseForm):
     fichier = forms.FileField(
         label="Fichier CSV",
-        help_text=f"Taille maximale : {filesizeformat(MAX_UPLOAD_BYTES)}. Format accepté : .csv "
+        help_text=f"Taille maximale : {MAX_UPLOAD_MB} Mo. Format accepté : .csv "
         "(séparateur point-virgule ou virgule, encodage UTF-8 ou celui d’Excel).",
         widget=forms.FileInput(attrs={"accept": ".csv,text/csv", "class": "fr-upload"}),
         error_messages={
@@ -50,11 +50,13 @@ class CsvUploadForm(DsfrBaseForm):
     def clean_fichier(self):
         file = self.cleaned_data["fichier"]
         if file.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                f"Le fichier pèse {filesizeformat(file.size)} : "
-                f"{filesizeformat(MAX_UPLOAD_BYTES)} au plus."
-            )
+            size = f"{file.size / 1024 / 1024:.1f}".replace(".", ",")
+            raise forms.ValidationError(f"Le fichier pèse {size} Mo : {MAX_UPLOAD_MB} Mo au plus.")
         return file
+
+
+def plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n < 2 else many}"
 
 
 def metrics_page_url(startup) -> str:
@@ -83,7 +85,7 @@ def forget(request, startup) -> None:
         request.session[SESSION_KEY] = uploads
 
 
-def render_upload(request, startup, form, rejected: CsvRejected | None = None, status=200):
+def render_upload(request, startup, form, rejected: CsvRejected | None = None):
     context = {
         "startup": startup,
         "form": form,
@@ -91,7 +93,7 @@ def render_upload(request, startup, form, rejected: CsvRejected | None = None, s
         "metrics": list(startup.metrics.all()),
         "metrics_url": metrics_page_url(startup),
     }
-    return render(request, "metrics/csv_upload.html", context, status=status)
+    return render(request, "metrics/csv_upload.html", context)
 
 
 def upload(request, slug):
@@ -100,12 +102,12 @@ def upload(request, slug):
         return render_upload(request, startup, CsvUploadForm())
     form = CsvUploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        return render_upload(request, startup, form, status=422)
+        return render_upload(request, startup, form)
     file = form.cleaned_data["fichier"]
     try:
         csv_check(file.read(), startup=startup)
     except CsvRejected as rejected:
-        return render_upload(request, startup, CsvUploadForm(), rejected, status=422)
+        return render_upload(request, startup, CsvUploadForm(), rejected)
     forget(request, startup)  # an earlier upload not applied
     file.seek(0)
     uploads = request.session.get(SESSION_KEY, {})
@@ -125,7 +127,7 @@ def preview(request, slug):
         outcome = csv_preview(data, startup=startup)
     except CsvRejected as rejected:  # the metrics changed since the upload
         forget(request, startup)
-        return render_upload(request, startup, CsvUploadForm(), rejected, status=422)
+        return render_upload(request, startup, CsvUploadForm(), rejected)
     context = {
         "startup": startup,
         "outcome": outcome,
@@ -158,15 +160,16 @@ def apply(request, slug):
         outcome = csv_apply(data, startup=startup)
     except CsvRejected as rejected:
         forget(request, startup)
-        return render_upload(request, startup, CsvUploadForm(), rejected, status=422)
+        return render_upload(request, startup, CsvUploadForm(), rejected)
     forget(request, startup)
     if outcome.is_empty:
         messages.info(request, "Import terminé : toutes les valeurs étaient déjà enregistrées.")
     else:
         messages.success(
             request,
-            f"Import terminé : {outcome.new} nouvelle(s) valeur(s), {outcome.changed} "
-            f"modifiée(s), {outcome.unchanged} inchangée(s).",
+            f"Import terminé : {plural(outcome.new, 'valeur ajoutée', 'valeurs ajoutées')}, "
+            f"{plural(outcome.changed, 'modifiée', 'modifiées')}, "
+            f"{plural(outcome.unchanged, 'inchangée', 'inchangées')}.",
         )
     return redirect(metrics_page_url(startup))
 
