@@ -41,6 +41,7 @@ PREVIEW_ROWS = 300
 UPLOAD_DIR = "imports-csv"
 COPY_CHUNK = 10_000
 TEMP_TABLE = "csv_import_values"
+KEEP_UPLOADS = datetime.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -517,7 +518,22 @@ def french_number(value: Decimal | None) -> str:
 
 def upload_store(file) -> str:
     """Keep an uploaded file under a random name of ours; the name goes in the session only."""
+    upload_sweep()
     return default_storage.save(f"{UPLOAD_DIR}/{secrets.token_hex(16)}.csv", file)
+
+
+def upload_sweep(max_age: datetime.timedelta = KEEP_UPLOADS) -> None:
+    """Delete the files of previews left without an apply or a cancel for too long."""
+    if not default_storage.exists(UPLOAD_DIR):
+        return
+    oldest = timezone.now() - max_age
+    for name in default_storage.listdir(UPLOAD_DIR)[1]:
+        path = f"{UPLOAD_DIR}/{name}"
+        try:
+            if default_storage.get_modified_time(path) < oldest:
+                default_storage.delete(path)
+        except FileNotFoundError:  # another request swept it first
+            pass
 
 
 def upload_read(name: str) -> bytes | None:

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 from dsfr.forms import DsfrBaseForm
 
@@ -177,7 +178,9 @@ def apply(request, slug):
 def template(request, slug):
     startup = get_startup_for_editor(request, slug)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="indicateurs-{startup.slug}.csv"'
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"indicateurs-{startup.slug}.csv"
+    )
     response.write("\ufeff" + csv_template(startup))  # the BOM tells Excel it is UTF-8
     return response
 

@@ -3,6 +3,8 @@ column with nothing written, the preview's counts, the apply (once, even on a do
 permissions per persona, query counts, and no bytes that make the upload answer 500."""
 
 import datetime
+import os
+import time
 from decimal import Decimal
 
 import pytest
@@ -310,6 +312,21 @@ def test_uploading_again_replaces_the_kept_file(client, intrapreneur, startup, f
     client.force_login(intrapreneur)
     upload(client, startup, f"mois;{FILED}\n2026-01;2\n")
     upload(client, startup, f"mois;{FILED}\n2026-01;3\n")
+    assert len(kept_files(media)) == 1
+
+
+def test_files_left_a_day_without_apply_are_swept_at_the_next_upload(
+    client, intrapreneur, startup, filed, media
+):
+    client.force_login(intrapreneur)
+    upload(client, startup, f"mois;{FILED}\n2026-01;2\n")
+    (left,) = kept_files(media)
+    a_day_ago = time.time() - 25 * 3600
+    os.utime(left, (a_day_ago, a_day_ago))
+    client.logout()
+    client.force_login(UserFactory(staff_of=startup.incubator))
+    upload(client, startup, f"mois;{FILED}\n2026-01;3\n")
+    assert left not in kept_files(media)
     assert len(kept_files(media)) == 1
 
 
