@@ -217,7 +217,8 @@ def index_month(index: int) -> datetime.date:
 def month_ticks(first: int, last: int, scale: Scale) -> list[Tick]:
     """At most about six month ticks on round months (January, July, each quarter…)."""
     span = last - first
-    step = next(s for s in MONTH_STEPS if span / s < 6)
+    # Beyond the listed steps (an objective decades away), whole multiples of ten years.
+    step = next((s for s in MONTH_STEPS if span / s < 6), 120 * (span // 720 + 1))
     start = -(-first // step) * step
     ticks = []
     for index in range(start, last + 1, step):

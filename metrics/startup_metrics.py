@@ -16,8 +16,15 @@ from startups.dates import Semester, add_months
 
 from . import charts
 from .enums import Direction
-from .figures import SemesterFigures, change, cost_per_use, semester_cost, trajectory
-from .models import BudgetLine, Measurement, Metric, MetricDefinition
+from .figures import (
+    SemesterFigures,
+    change,
+    cost_per_use,
+    objective_status,
+    semester_cost,
+    trajectory,
+)
+from .models import BudgetLine, Measurement, Metric, MetricDefinition, Objective
 
 # A new metric's first definition covers the values entered for the months before it.
 FIRST_DEFINITION_MONTH = datetime.date(2000, 1, 1)
@@ -79,6 +86,23 @@ class MetricSeries:
     def last_year(self) -> list[tuple[datetime.date, Decimal | None]]:
         """The last twelve months' values (None where none was recorded), the latest first."""
         return [(month, self.monthly.get(month)) for month in last_months(self.today)]
+
+    @property
+    def objectives(self) -> list[tuple[Objective, bool | None]]:
+        """Each objective with whether it was met (None: not due yet and not reached)."""
+        return [
+            (
+                objective,
+                objective_status(
+                    target=objective.target,
+                    due_on=objective.due_on,
+                    direction=self.metric.direction,
+                    monthly=self.monthly,
+                    today=self.today,
+                ),
+            )
+            for objective in self.metric.objectives.all()
+        ]
 
     @property
     def chart_id(self) -> str:

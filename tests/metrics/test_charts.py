@@ -200,3 +200,11 @@ def test_iso_costs_follow_the_data_range():
     assert iso_costs([D("1.1"), D("0.4")], D(1)) == [D("0.1"), D("0.4"), D(1), D(4)]
     assert iso_costs([D(120), D(80)], D(1)) == [D(10), D(40), D(100), D(400)]
     assert len(iso_costs([D("0.001"), D(1000)], D(1))) <= 6
+
+
+def test_month_ticks_stay_few_even_over_a_century():
+    from metrics.charts import Scale, month_ticks
+
+    first, last = 2024 * 12, 2099 * 12  # an objective due in 2099
+    ticks = month_ticks(first, last, Scale(first, last, 0, 600))
+    assert 2 <= len(ticks) <= 7

@@ -45,3 +45,18 @@ def test_recording_counts_new_changed_unchanged_and_keeps_each_months_definition
     definitions = dict(Measurement.objects.values_list("month__month", "definition__text"))
     assert definitions[2] == "Nombre de dossiers déposés dans le mois"
     assert definitions[3] == definitions[4] == new_definition.text
+
+
+def test_the_metrics_page_says_whether_each_objective_was_met(client, staff, startup):
+    from metrics.models import Objective
+
+    metric = MetricFactory(startup=startup)
+    add_measurements(metric, {"2026-05": 900, "2026-06": 1200})
+    Objective.objects.create(metric=metric, target=1000, due_on=datetime.date(2026, 6, 30))
+    Objective.objects.create(metric=metric, target=5000, due_on=datetime.date(2026, 6, 30))
+    Objective.objects.create(metric=metric, target=5000, due_on=datetime.date(2099, 6, 30))
+    client.force_login(staff)
+    content = client.get(f"/portefeuille/startups/{startup.slug}/indicateurs/").content.decode()
+    assert content.count(">Atteint<") == 1
+    assert content.count(">Manqué<") == 1
+    assert content.count(">En cours<") == 1
