@@ -81,6 +81,7 @@ def measure(args) -> dict:
         "search: startups per term": {text: startup_count({"q": text}) for text in SEARCHES},
         "search: queries": count_queries(client, searches[0], args.show_sql),
     }
+    with_metrics = reverse("startups:detail", args=[ensure_metrics_startup(slugs[0])])
     timings = timed(
         client,
         {
@@ -88,9 +89,11 @@ def measure(args) -> dict:
             "portfolio_filtered": [filtered],
             "portfolio_search": searches,
             "startup_page": details,
+            "startup_page_metrics": [with_metrics],
         },
         args.requests,
     )
+    info["startup_page_metrics: queries"] = count_queries(client, with_metrics, args.show_sql)
     for key, (median, p95) in timings.items():
         result[f"{key}_median_ms"] = median
         if key in ("portfolio_list", "startup_page"):
@@ -99,6 +102,45 @@ def measure(args) -> dict:
             info[f"{key}_p95_ms"] = p95
     info["requests per page"] = args.requests
     return result | {"info": info}
+
+
+def ensure_metrics_startup(slug: str) -> str:
+    """Give one startup 10 metrics of 60 months each (once), as a busy team would have."""
+    import datetime
+    from decimal import Decimal
+
+    from metrics.enums import Aggregation, Dimension, MeasurementSource
+    from metrics.models import Measurement, Metric, MetricDefinition
+    from startups.dates import add_months
+
+    if Metric.objects.filter(startup__slug=slug).count() == 10:
+        return slug
+    Metric.objects.filter(startup__slug=slug).delete()
+    first = add_months(datetime.date.today().replace(day=1), -60)
+    dimensions = list(Dimension)
+    for n in range(10):
+        metric = Metric.objects.create(
+            startup_id=Metric._meta.get_field("startup").related_model.objects.get(slug=slug).pk,
+            label=f"Indicateur {n + 1}",
+            unit="usages",
+            dimension=dimensions[n % len(dimensions)],
+            is_north_star=n == 0,
+            aggregation=Aggregation.SUM,
+        )
+        definition = MetricDefinition.objects.create(
+            metric=metric, valid_from=first, text="Usages du mois"
+        )
+        Measurement.objects.bulk_create(
+            Measurement(
+                metric=metric,
+                month=add_months(first, m),
+                value=Decimal(1000 + 40 * m + 7 * n),
+                definition=definition,
+                source=MeasurementSource.DEMO,
+            )
+            for m in range(60)
+        )
+    return slug
 
 
 def logged_in_client() -> Client:
