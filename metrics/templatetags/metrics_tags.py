@@ -17,9 +17,9 @@ register = template.Library()
 
 
 @register.filter
-def number(value) -> str:
-    """1 234,5 (narrow no-break spaces, decimal comma); an en dash when unknown."""
-    return charts.format_number(value, 4)
+def number(value, decimals: int = 4) -> str:
+    """1 234,5 (narrow no-break spaces, decimal comma, at most `decimals`); an en dash when unknown."""
+    return charts.format_number(value, decimals)
 
 
 @register.filter
