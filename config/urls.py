@@ -10,5 +10,6 @@ urlpatterns = [
     path("comptes/", include("accounts.urls")),
     path("portefeuille/", include("startups.urls")),
     path("", include("metrics.urls")),
+    path("", include("committees.urls")),
     path("admin/", admin.site.urls),
 ]
