@@ -1,8 +1,10 @@
 """Committees URLs, one list per module: the reports under a startup, the staff's list."""
 
-from . import views
+from . import views, views_compare, views_overview
 
 app_name = "committees"
 urlpatterns = [
     *views.urlpatterns,
+    *views_overview.urlpatterns,
+    *views_compare.urlpatterns,
 ]

@@ -1,0 +1,257 @@
+"""Semester reports: the team's page, writing with autosave, submitting, reading, reviewing."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from .access import get_report_for, get_startup_for_reports
+from .enums import ReportStatus
+from .models import ReportSection, ReportVersion
+from .prefill import report_prefill
+from .sections import SECTIONS, displayed
+from .services import (
+    ReportIncomplete,
+    latest_version,
+    previous_sections,
+    report_accept,
+    report_deadline,
+    report_request_changes,
+    report_section_save,
+    report_start,
+    report_submit,
+    section_is_complete,
+)
+
+
+def startup_reports(request, slug):
+    """The team's "mon bilan": the next report with its deadline and progress, the past ones."""
+    startup, roles = get_startup_for_reports(request, slug)
+    today = timezone.localdate()
+    deadline = report_deadline(startup, today=today)
+    reports = [r for r in startup.reports.all() if roles.can_read(r)]
+    current = next((r for r in reports if deadline and r.semester == deadline.semester.key), None)
+    context = {
+        "startup": startup,
+        "roles": roles,
+        "today": today,
+        "deadline": deadline,
+        "current": current,
+        "reports": reports,
+    }
+    if current and current.is_editable and roles.team:
+        context["progress"] = progress(saved_sections(latest_version(current)))
+    return render(request, "committees/startup_reports.html", context)
+
+
+@require_POST
+def start(request, slug):
+    startup, roles = get_startup_for_reports(request, slug)
+    if not roles.team:
+        raise PermissionDenied("Seule l’équipe de la startup rédige son bilan.")
+    deadline = report_deadline(startup, today=timezone.localdate())
+    if deadline is None:
+        messages.error(
+            request, "Aucun comité n’est attendu pour cette startup : pas de bilan à rédiger."
+        )
+        return redirect("committees:startup-reports", slug=slug)
+    report = report_start(startup=startup, semester=deadline.semester, by=request.user)
+    return redirect("committees:report-edit", slug=slug, semester=report.semester)
+
+
+def saved_sections(version: ReportVersion) -> dict[str, ReportSection]:
+    return {section.key: section for section in version.sections.all()}
+
+
+def progress(sections: dict[str, ReportSection]) -> dict:
+    complete = {key for key in SECTIONS if section_is_complete(key, sections.get(key))}
+    return {
+        "done": len(complete),
+        "total": len(SECTIONS),
+        "sections": [(key, form.title, key in complete) for key, form in SECTIONS.items()],
+    }
+
+
+def edit_context(request, report, startup, *, bound: dict | None = None, missing=None) -> dict:
+    """The writing page: every section's form (a `bound` one keeps what was just refused),
+    what Comité pre-fills beside it, and the reviewer's comments on the last version."""
+    version = report.versions.get(submitted_at__isnull=True)
+    sections = saved_sections(version)
+    comments = {}
+    if version.number > 1:
+        submitted = ReportVersion.objects.get(report=report, number=version.number - 1)
+        for comment in submitted.comments.all():
+            comments.setdefault(comment.section, []).append(comment)
+    forms = []
+    for key, form_class in SECTIONS.items():
+        section = sections.get(key)
+        form = (bound or {}).get(key) or form_class(
+            initial=section.data if section else {}, prefix=key
+        )
+        forms.append({"key": key, "form": form, "section": section, "comments": comments.get(key)})
+    return {
+        "startup": startup,
+        "report": report,
+        "version": version,
+        "forms": forms,
+        "progress": progress(sections),
+        "prefill": report_prefill(
+            startup,
+            semester=report.period,
+            today=timezone.localdate(),
+            previous_sections=previous_sections(report),
+        ),
+        "missing": missing,
+        "deadline": report_deadline(startup, today=timezone.localdate()),
+    }
+
+
+def edit(request, slug, semester):
+    report, startup, _ = get_report_for(request, slug, semester, to="edit")
+    if not report.is_editable:
+        return redirect(report)
+    return render(request, "committees/edit.html", edit_context(request, report, startup))
+
+
+@require_POST
+def section_save(request, slug, semester, key):
+    """Autosave (htmx: the section's status line, the progress and the field errors out of band)
+    or the section's "Enregistrer" button without JavaScript."""
+    report, startup, _ = get_report_for(request, slug, semester, to="edit")
+    if key not in SECTIONS:
+        raise Http404("Section inconnue.")
+    form = SECTIONS[key](request.POST, prefix=key)
+    section, error = None, ""
+    if form.is_valid():
+        try:
+            section = report_section_save(
+                report=report, key=key, data=form.stored(), by=request.user
+            )
+        except ValidationError as refused:
+            error = refused.messages[0]
+    if request.htmx:
+        context = {
+            "key": key,
+            "form": form,
+            "section": section,
+            "error": error,
+            "progress": progress(saved_sections(latest_version(report))) if not error else None,
+        }
+        return render(request, "committees/_autosave.html", context)
+    if error:
+        messages.error(request, error)
+        return redirect(report)
+    if section is None:
+        context = edit_context(request, report, startup, bound={key: form})
+        return render(request, "committees/edit.html", context, status=422)
+    messages.success(request, f"Section « {form.title} » enregistrée.")
+    return redirect(f"{report.get_absolute_url()}rediger/#{key}")
+
+
+@require_POST
+def submit(request, slug, semester):
+    report, startup, _ = get_report_for(request, slug, semester, to="edit")
+    try:
+        report_submit(report=report, by=request.user, today=timezone.localdate())
+    except ReportIncomplete as incomplete:
+        context = edit_context(request, report, startup, missing=incomplete.missing)
+        return render(request, "committees/edit.html", context, status=422)
+    except ValidationError as refused:
+        # Submitted already: a double click, or another tab.
+        messages.info(request, refused.messages[0])
+        return redirect(report)
+    messages.success(
+        request, "Bilan soumis : l’incubateur va le relire, les sponsors peuvent le lire."
+    )
+    return redirect(report)
+
+
+def detail(request, slug, semester):
+    """The report as its readers see it (printable): the version asked for, else the last one
+    this person may read; the figures frozen with it, or today's while it is a draft."""
+    report, startup, roles = get_report_for(request, slug, semester)
+    versions = list(report.versions.all())
+    if not (roles.team or roles.staff):
+        versions = [v for v in versions if not v.is_draft]
+    if not versions:
+        raise Http404("Aucune version lisible de ce bilan.")
+    asked = request.GET.get("version", "")
+    version = next((v for v in versions if str(v.number) == asked), versions[-1])
+    sections = {section.key: section.data for section in version.sections.all()}
+    comments = {}
+    for comment in version.comments.select_related("author"):
+        comments.setdefault(comment.section, []).append(comment)
+    prefill = version.prefill or report_prefill(
+        startup,
+        semester=report.period,
+        today=timezone.localdate(),
+        previous_sections=previous_sections(report),
+    )
+    context = {
+        "startup": startup,
+        "report": report,
+        "roles": roles,
+        "version": version,
+        "versions": versions,
+        "prefill": prefill,
+        "sections": [
+            {
+                "key": key,
+                "title": form.title,
+                "fields": displayed(key, sections.get(key, {})),
+                "comments": comments.get(key),
+            }
+            for key, form in SECTIONS.items()
+        ],
+        "can_review": roles.staff
+        and report.status == ReportStatus.SUBMITTED
+        and version == versions[-1],
+    }
+    return render(request, "committees/detail.html", context)
+
+
+@require_POST
+def review(request, slug, semester):
+    """Staff accept the submitted report or send it back, with comments per section."""
+    report, _, _ = get_report_for(request, slug, semester, to="review")
+    comments = {key: request.POST.get(f"comment-{key}", "") for key in SECTIONS}
+    try:
+        if request.POST.get("action") == "accept":
+            report_accept(report=report, comments=comments, by=request.user)
+            messages.success(request, "Bilan accepté.")
+        else:
+            report_request_changes(report=report, comments=comments, by=request.user)
+            messages.success(request, "Modifications demandées : l’équipe a un nouveau brouillon.")
+    except ValidationError as refused:
+        messages.error(request, refused.messages[0])
+    return redirect(report)
+
+
+urlpatterns = [
+    path("portefeuille/startups/<str:slug>/bilans/", startup_reports, name="startup-reports"),
+    path("portefeuille/startups/<str:slug>/bilans/commencer/", start, name="report-start"),
+    path("portefeuille/startups/<str:slug>/bilans/<str:semester>/", detail, name="report"),
+    path(
+        "portefeuille/startups/<str:slug>/bilans/<str:semester>/rediger/",
+        edit,
+        name="report-edit",
+    ),
+    path(
+        "portefeuille/startups/<str:slug>/bilans/<str:semester>/sections/<str:key>/",
+        section_save,
+        name="report-section",
+    ),
+    path(
+        "portefeuille/startups/<str:slug>/bilans/<str:semester>/soumettre/",
+        submit,
+        name="report-submit",
+    ),
+    path(
+        "portefeuille/startups/<str:slug>/bilans/<str:semester>/relecture/",
+        review,
+        name="report-review",
+    ),
+]

@@ -1,0 +1,6 @@
+// Small behaviours, without inline script (so that a Content Security Policy can forbid it).
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) {
+    window.print();
+  }
+});
