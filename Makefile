@@ -14,6 +14,7 @@ run: env
 	$(MANAGE) migrate --noinput
 	$(MANAGE) setup_demo
 	$(MANAGE) setup_demo_metrics
+	$(MANAGE) setup_demo_reports
 	DEBUG=1 $(MANAGE) runserver $(HOST)
 
 test: env
