@@ -5,10 +5,11 @@ import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
+from django import forms
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from .sections import SECTIONS, displayed
+from .sections import SECTIONS
 
 # Words and the whitespace between them, kept so that the text reads as it was typed.
 TOKENS = re.compile(r"\s+|[^\s]+")
@@ -85,15 +86,22 @@ def compare_versions(
     old: dict[str, dict], new: dict[str, dict], comments: dict[str, list]
 ) -> list[SectionComparison]:
     """Section by section, the fields whose value differs between two versions' contents
-    (choices by their label), and the comments made on the older one."""
+    (choices by their label, labels from the section's form), and the comments made on the
+    older one."""
     result = []
     for key, form in SECTIONS.items():
         section = SectionComparison(key=key, title=form.title, comments=comments.get(key, []))
-        before = displayed(key, old.get(key, {}))
-        after = {name: value for name, _, value in displayed(key, new.get(key, {}))}
-        for name, label, value in before:
-            was, now = str(value or ""), str(after[name] or "")
+        before, after = old.get(key, {}), new.get(key, {})
+        for name, form_field in form().fields.items():
+            was, now = shown(form_field, before.get(name)), shown(form_field, after.get(name))
             if was.strip() != now.strip():
-                section.changes.append(FieldChange(label, *word_diff(was, now)))
+                section.changes.append(FieldChange(form_field.label, *word_diff(was, now)))
         result.append(section)
     return result
+
+
+def shown(form_field, value) -> str:
+    """A stored value as the reader sees it: a choice by its label."""
+    if value and isinstance(form_field, forms.ChoiceField):
+        return str(dict(form_field.choices).get(value, value))
+    return str(value or "")

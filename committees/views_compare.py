@@ -24,14 +24,16 @@ def chosen(versions: dict[int, ReportVersion], visible: list[ReportVersion], ask
 
 def compare(request, slug, semester):
     report, startup, roles = get_report_for(request, slug, semester, to="read")
-    versions = {v.number: v for v in report.versions.select_related("submitted_by")}
+    versions = {v.number: v for v in report.versions.all()}
     # Drafts are the team's and the incubator's; sponsors read what was submitted.
     visible = [v for v in versions.values() if roles.team or roles.staff or not v.is_draft]
     context = {"startup": startup, "report": report, "versions": visible}
+    asked = {
+        p: chosen(versions, visible, request.GET[p]) for p in ("de", "a") if request.GET.get(p)
+    }
     if len(visible) < 2:
         return render(request, "committees/compare.html", context)
-    old = chosen(versions, visible, request.GET.get("de") or str(visible[-2].number))
-    new = chosen(versions, visible, request.GET.get("a") or str(visible[-1].number))
+    old, new = asked.get("de", visible[-2]), asked.get("a", visible[-1])
     if old.number > new.number:
         old, new = new, old
     contents = {old.pk: {}, new.pk: {}}

@@ -1,0 +1,140 @@
+"""The demo committee, session and reports: every status shown, and a second run creates
+nothing."""
+
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Sum
+from django.urls import reverse
+
+from committees.enums import ReportStatus
+from committees.management.commands.setup_demo_reports import COMMITTEE, REPORTS
+from committees.models import (
+    Committee,
+    ReportComment,
+    ReportSection,
+    ReportVersion,
+    Review,
+    SemesterReport,
+    Session,
+)
+from metrics.enums import BudgetNature
+from metrics.management.commands.setup_demo_metrics import STARTUPS as METRIC_STARTUPS
+from metrics.models import BudgetLine
+from startups.dates import Semester
+from startups.models import IncubatorStaff
+from tests.factories import TODAY, IncubatorFactory, OrganisationFactory, StartupFactory
+
+from .test_overview import rows
+
+
+def run(command: str) -> str:
+    out = StringIO()
+    call_command(command, "--today", TODAY.isoformat(), stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def portfolio(db):
+    """The real startups the demo uses, as the import lays them out: Démarche Numérique in the
+    DINUM's other incubator, the others in the DINUM incubator; demo accounts and metrics."""
+    dinum = OrganisationFactory(slug="dinum", acronym="DINUM")
+    incubator = IncubatorFactory(slug="dinum", title="Incubateur de la DINUM", owner=dinum)
+    products = IncubatorFactory(slug="dinum_produits_interministeriels", owner=dinum)
+    for demo in REPORTS:
+        StartupFactory(
+            slug=demo.slug,
+            name=demo.slug,
+            incubator=products if demo.slug == "demarches-simplifiees.fr" else incubator,
+            sponsors=[dinum],
+        )
+    # Every startup with demo metrics is on the demo agenda.
+    assert {demo.slug for demo in METRIC_STARTUPS} <= {demo.slug for demo in REPORTS}
+    call_command("setup_demo", stdout=StringIO())
+    run("setup_demo_metrics")
+    return incubator
+
+
+def counts():
+    return [
+        model.objects.count()
+        for model in (
+            Committee,
+            Session,
+            Review,
+            SemesterReport,
+            ReportVersion,
+            ReportSection,
+            ReportComment,
+            IncubatorStaff,
+        )
+    ]
+
+
+def test_a_second_run_creates_nothing(portfolio):
+    output = run("setup_demo_reports")
+    assert COMMITTEE in output
+    first = counts()
+    assert first[:3] == [1, 1, len(REPORTS)]
+    assert "Rien de nouveau" in run("setup_demo_reports")
+    assert counts() == first
+
+
+def test_reports_in_every_state_and_a_draft_for_the_demo_intrapreneur(portfolio):
+    run("setup_demo_reports")
+    statuses = dict(SemesterReport.objects.values_list("startup__slug", "status"))
+    assert statuses == {
+        "demarches-simplifiees.fr": ReportStatus.DRAFT,
+        "gestion.subventions.locales": ReportStatus.SUBMITTED,
+        "la-bonne-alternance": ReportStatus.CHANGES_REQUESTED,
+        "sante-psy-etudiant": ReportStatus.ACCEPTED,
+        "envirogend": ReportStatus.ACCEPTED,
+    }
+    # The newcomer's draft: one version, nothing saved yet but the pitch it starts from.
+    draft = SemesterReport.objects.get(startup__slug="demarches-simplifiees.fr")
+    [version] = draft.versions.all()
+    assert version.is_draft
+    assert not version.sections.filter(saved_at__isnull=False).exists()
+    # Sent back once with comments, then accepted: two submitted versions to compare.
+    accepted = SemesterReport.objects.get(startup__slug="envirogend")
+    assert [v.is_draft for v in accepted.versions.all()] == [False, False]
+    assert accepted.versions.get(number=1).comments.count() == 2
+    # The request's amount is the team's budget forecast for the next semester.
+    request = ReportSection.objects.get(
+        version__report__startup__slug="sante-psy-etudiant", key="request"
+    )
+    following = Semester.parse(accepted.semester) + 1
+    forecast = BudgetLine.objects.filter(
+        startup__slug="sante-psy-etudiant",
+        year=following.year,
+        half=following.half,
+        nature=BudgetNature.FORECAST,
+    ).aggregate(total=Sum("paid"))["total"]
+    assert forecast
+    assert Decimal(request.data["amount"]) == forecast
+    # The session: in three weeks, the reports due a week before.
+    session = Session.objects.get()
+    assert (session.date - TODAY).days == 21
+    assert session.committee.incubator == portfolio
+
+
+def test_the_portfolio_manager_of_the_demo_sees_every_status(client, portfolio):
+    run("setup_demo_reports")
+    session = Session.objects.get()
+    client.force_login(IncubatorStaff.objects.filter(incubator=portfolio).get().user)
+    response = client.get(reverse("committees:reports"))
+    assert rows(response, f"session-{session.pk}") == {
+        "demarches-simplifiees.fr": "Brouillon",
+        "gestion.subventions.locales": "Soumis, à relire",
+        "la-bonne-alternance": "Modifications demandées",
+        "sante-psy-etudiant": "Accepté",
+        "envirogend": "Accepté",
+        "jeveuxaider": "Manquant",
+    }
+
+
+def test_without_the_demo_incubator_nothing_is_made(db):
+    assert "absent" in run("setup_demo_reports")
+    assert counts() == [0, 0, 0, 0, 0, 0, 0, 0]
