@@ -78,7 +78,9 @@ def get_startup_for_reports(request, slug: str) -> tuple[Startup, ReportRoles]:
     )
     roles = report_roles(request.user, startup)
     if not roles.any:
-        raise PermissionDenied("Les bilans sont réservés à l’équipe, à l’incubateur et aux sponsors.")
+        raise PermissionDenied(
+            "Les bilans sont réservés à l’équipe, à l’incubateur et aux sponsors."
+        )
     return startup, roles
 
 

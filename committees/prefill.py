@@ -127,7 +127,9 @@ def money(startup, budget_lines, rounds, semester: Semester) -> dict:
             for r in rounds
         ],
         "granted": sum((r.amount_granted for r in rounds), Decimal(0)),
-        "spent": sum((r.amount_spent or Decimal(0) for r in rounds), Decimal(0)),
+        "spent": sum((r.amount_spent for r in rounds if r.amount_spent is not None), Decimal(0))
+        if any(r.amount_spent is not None for r in rounds)
+        else None,
         "actual": [
             {"activity": label, "committed": t.actual_committed, "paid": t.actual_paid}
             for label, t in totals_by_activity(actual)

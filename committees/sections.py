@@ -145,17 +145,13 @@ class NextSemesterForm(SectionForm):
     def add_fields(self):
         for standard in Standard:
             self.fields[f"{standard.value}_now"] = compliance(f"{standard.label} : aujourd’hui")
-            self.fields[f"{standard.value}_next"] = compliance(
-                f"{standard.label} : dans six mois"
-            )
+            self.fields[f"{standard.value}_next"] = compliance(f"{standard.label} : dans six mois")
 
     def clean(self):
         cleaned = super().clean()
         for n in (2, 3):
             if cleaned.get(f"priority_{n}") and not cleaned.get(f"criterion_{n}"):
-                self.add_error(
-                    f"criterion_{n}", "Une priorité a un critère de réussite mesurable."
-                )
+                self.add_error(f"criterion_{n}", "Une priorité a un critère de réussite mesurable.")
         return cleaned
 
     def standards(self):
@@ -198,13 +194,29 @@ SECTIONS: dict[str, type[SectionForm]] = {
 }
 
 
-def displayed(key: str, data: dict) -> list[tuple[str, str, str]]:
-    """A section's fields as a reader sees them: (name, label, text), choices by their label."""
-    form = SECTIONS[key]()
-    rows = []
-    for name, field in form.fields.items():
-        value = data.get(name, "")
-        if isinstance(field, forms.ChoiceField):
-            value = dict(field.choices).get(value, value) if value else ""
-        rows.append((name, field.label, value))
-    return rows
+def is_standard(name: str) -> bool:
+    return name.endswith(("_now", "_next"))
+
+
+def displayed(key: str, data: dict) -> list[tuple[str, str]]:
+    """A section's written fields as a reader sees them: (label, text); the standards are
+    shown as a table (`standards_table`)."""
+    return [
+        (field.label, data.get(name, ""))
+        for name, field in SECTIONS[key]().fields.items()
+        if not is_standard(name)
+    ]
+
+
+def standards_table(data: dict, before: dict) -> list[tuple[str, str, str, str]]:
+    """Each standard: (label, six months ago, today, in six months), by their labels."""
+    labels = dict(Compliance.choices)
+    return [
+        (
+            standard.label,
+            before.get(standard.value) or "",
+            labels.get(data.get(f"{standard.value}_now"), ""),
+            labels.get(data.get(f"{standard.value}_next"), ""),
+        )
+        for standard in Standard
+    ]

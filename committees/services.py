@@ -52,6 +52,14 @@ class Deadline:
     def days_left(self, today: datetime.date) -> int:
         return (self.due_on - today).days
 
+    def countdown(self, today: datetime.date) -> str:
+        """ "dans 14 jours", "aujourd’hui", "en retard de 3 jours"."""
+        days = self.days_left(today)
+        if days == 0:
+            return "aujourd’hui"
+        plural = "s" if abs(days) > 1 else ""
+        return f"dans {days} jour{plural}" if days > 0 else f"en retard de {-days} jour{plural}"
+
 
 def next_review(startup, *, today: datetime.date) -> Review | None:
     return (
@@ -145,7 +153,9 @@ def report_section_save(*, report: SemesterReport, key: str, data: dict, by) -> 
     """Save one section of the draft (cleaned by its form in draft mode)."""
     version = draft_of(locked(report))
     section, _ = ReportSection.objects.update_or_create(
-        version=version, key=key, defaults={"data": data, "saved_at": timezone.now(), "saved_by": by}
+        version=version,
+        key=key,
+        defaults={"data": data, "saved_at": timezone.now(), "saved_by": by},
     )
     return section
 

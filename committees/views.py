@@ -12,7 +12,7 @@ from .access import get_report_for, get_startup_for_reports
 from .enums import ReportStatus
 from .models import ReportSection, ReportVersion
 from .prefill import report_prefill
-from .sections import SECTIONS, displayed
+from .sections import SECTIONS, NextSemesterForm, displayed, standards_table
 from .services import (
     ReportIncomplete,
     latest_version,
@@ -106,6 +106,7 @@ def edit_context(request, report, startup, *, bound: dict | None = None, missing
         ),
         "missing": missing,
         "deadline": report_deadline(startup, today=timezone.localdate()),
+        "today": timezone.localdate(),
     }
 
 
@@ -202,6 +203,9 @@ def detail(request, slug, semester):
                 "key": key,
                 "title": form.title,
                 "fields": displayed(key, sections.get(key, {})),
+                "standards": standards_table(sections.get(key, {}), prefill["standards_before"])
+                if key == NextSemesterForm.key
+                else None,
                 "comments": comments.get(key),
             }
             for key, form in SECTIONS.items()

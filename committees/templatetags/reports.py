@@ -9,7 +9,7 @@ from django.utils.html import format_html
 
 from metrics import charts
 
-from ..enums import ReportStatus, Standard
+from ..enums import ReportStatus
 
 register = template.Library()
 
@@ -52,15 +52,10 @@ def north_star_chart(north_star) -> charts.LineChart:
 
 
 @register.filter
-def standard_label(value: str) -> str:
-    return Standard(value).label
+def countdown(deadline, today: datetime.date) -> str:
+    return deadline.countdown(today)
 
 
 @register.filter
-def days_left(deadline, today: datetime.date) -> int:
-    return deadline.days_left(today)
-
-
-@register.filter
-def abs_value(number: int) -> int:
-    return abs(number)
+def get_item(mapping: dict, key: str):
+    return mapping.get(key)
