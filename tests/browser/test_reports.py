@@ -8,6 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from committees.models import Committee, Review, Session
+from committees.services import report_request_changes, report_section_save
 from tests.committees.reports import COMPLETE, submitted_report
 from tests.factories import IncubatorFactory, OrganisationFactory, StartupFactory, UserFactory
 
@@ -107,4 +108,29 @@ def test_a_sponsor_reads_the_submitted_report(page, log_in, screenshot, assert_a
     expect(page.get_by_text(COMPLETE["request"]["without_funding"])).to_be_visible()
     expect(page.get_by_role("button", name="Demander des modifications")).to_have_count(0)
     screenshot("report-sponsor")
+    assert_accessible()
+
+
+def test_staff_list_and_version_comparison_are_accessible(
+    page, log_in, screenshot, assert_accessible, people
+):
+    report = submitted_report(people["startup"], people["intrapreneur"])
+    report_request_changes(
+        report=report, comments={"impact": "Ajoutez la satisfaction."}, by=people["staff"]
+    )
+    report_section_save(
+        report=report,
+        key="impact",
+        data={**COMPLETE["impact"], "reading": "Satisfaction : 4,2 sur 5."},
+        by=people["intrapreneur"],
+    )
+    log_in(people["staff"])
+    page.goto("/bilans/")
+    expect(page.get_by_role("link", name="Mon Service", exact=True)).to_be_visible()
+    screenshot("reports-overview")
+    assert_accessible()
+    page.goto(report.get_absolute_url())
+    page.get_by_role("link", name="Comparer les versions").click()
+    expect(page.locator("ins").first).to_contain_text("Satisfaction")
+    screenshot("report-compare")
     assert_accessible()
