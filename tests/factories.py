@@ -211,3 +211,40 @@ class BudgetLineFactory(factory.django.DjangoModelFactory):
     resource_type = ResourceType.CONTRACTORS
     committed = Decimal("120000")
     paid = Decimal("100000")
+
+
+def paris_time(day: datetime.date, hour: int = 14, minute: int = 0) -> datetime.datetime:
+    """A time of day in Paris, as committee sessions are set."""
+    from zoneinfo import ZoneInfo  # here: the factories above are appended to, never reordered
+
+    return datetime.datetime.combine(
+        day, datetime.time(hour, minute), tzinfo=ZoneInfo("Europe/Paris")
+    )
+
+
+class CommitteeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "committees.Committee"
+
+    name = factory.Sequence(lambda n: f"Comité d’investissement n° {n}")
+    incubator = factory.SubFactory(IncubatorFactory)
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    """A session on Tuesday 8 December 2026 at 14 h in Paris: reports due on 1 December."""
+
+    class Meta:
+        model = "committees.Session"
+
+    committee = factory.SubFactory(CommitteeFactory)
+    starts_at = factory.LazyFunction(lambda: paris_time(TODAY + datetime.timedelta(days=15)))
+    place = "Ségur, salle 4012"
+
+
+class ReviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "committees.Review"
+
+    session = factory.SubFactory(SessionFactory)
+    startup = factory.SubFactory(StartupFactory)
+    position = factory.Sequence(lambda n: n)
