@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db.models import Sum
 from django.urls import reverse
 
-from committees.enums import ReportStatus
+from committees.enums import Reminder, ReportStatus
 from committees.management.commands.setup_demo_reports import COMMITTEE, REPORTS
 from committees.models import (
     Committee,
@@ -18,6 +18,7 @@ from committees.models import (
     ReportVersion,
     Review,
     SemesterReport,
+    SentReminder,
     Session,
 )
 from metrics.enums import BudgetNature
@@ -138,3 +139,35 @@ def test_the_portfolio_manager_of_the_demo_sees_every_status(client, portfolio):
 def test_without_the_demo_incubator_nothing_is_made(db):
     assert "absent" in run("setup_demo_reports")
     assert counts() == [0, 0, 0, 0, 0, 0, 0, 0]
+
+
+def test_the_admin_shows_the_demo_committee_and_reads_reports_only(client, portfolio, superuser):
+    run("setup_demo_reports")
+    session = Session.objects.get()
+    SentReminder.objects.create(session=session, kind=Reminder.ONE_WEEK)
+    report = SemesterReport.objects.get(startup__slug="envirogend")
+    client.force_login(superuser)
+    for model, obj in [
+        ("committee", session.committee),
+        ("session", session),
+        ("semesterreport", report),
+        ("sentreminder", SentReminder.objects.get()),
+    ]:
+        assert client.get(reverse(f"admin:committees_{model}_changelist")).status_code == 200
+        page = client.get(reverse(f"admin:committees_{model}_change", args=[obj.pk]))
+        assert page.status_code == 200
+    session_page = client.get(reverse("admin:committees_session_change", args=[session.pk]))
+    assert "passages en comité" in session_page.content.decode().lower()
+    report_page = client.get(reverse("admin:committees_semesterreport_change", args=[report.pk]))
+    assert "versions de bilan" in report_page.content.decode().lower()
+    assert 'name="_save"' not in report_page.content.decode()  # read only
+    assert client.get(reverse("admin:committees_semesterreport_add")).status_code == 403
+    assert (
+        client.post(
+            reverse("admin:committees_semesterreport_change", args=[report.pk]),
+            {"status": "draft"},
+        ).status_code
+        == 403
+    )
+    report.refresh_from_db()
+    assert report.status == ReportStatus.ACCEPTED
