@@ -1,8 +1,9 @@
 """Who may do what with a startup's semester reports.
 
 Only the startup's team writes and submits; the staff of its incubators (and superusers) read
-every version and review; the representatives of its sponsors read the reports submitted or
-accepted. Everyone else: 403.
+every version and review; the representatives of its sponsors read what was submitted: the versions submitted, once the
+report has one (a report sent back for changes keeps its submitted version readable while the
+team writes the next one). Everyone else: 403.
 """
 
 from dataclasses import dataclass
@@ -15,8 +16,6 @@ from startups.models import IncubatorStaff, SponsorRepresentative, Startup, Team
 
 from .enums import ReportStatus
 from .models import SemesterReport
-
-READABLE_BY_SPONSORS = (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,7 @@ class ReportRoles:
     def can_read(self, report: SemesterReport | None) -> bool:
         if self.team or self.staff:
             return True
-        return self.sponsor and report is not None and report.status in READABLE_BY_SPONSORS
+        return self.sponsor and report is not None and report.status != ReportStatus.DRAFT
 
 
 def staffed_startups(user):
