@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -27,6 +28,8 @@ if not SECRET_KEY:
     if not DEBUG and env_bool("PRODUCTION"):
         raise RuntimeError("SECRET_KEY must be set in production")
     SECRET_KEY = "insecure-development-key-never-used-in-production"
+# Where Comité is served, for the absolute links of the e-mails sent by the workers.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -147,6 +150,14 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# `celery -A config beat` (one process, the Procfile's `beat`) schedules, workers run; the
+# times are Europe/Paris (CELERY_TIMEZONE).
+CELERY_BEAT_SCHEDULE = {
+    "report-reminders": {
+        "task": "committees.tasks.send_report_reminders",
+        "schedule": crontab(hour=8, minute=0),
+    }
+}
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

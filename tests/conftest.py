@@ -4,6 +4,7 @@ import subprocess
 import sys
 import time
 from types import SimpleNamespace
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -77,9 +78,21 @@ def superuser(db):
     return UserFactory(email="root@example.org", is_superuser=True, is_staff=True)
 
 
+def worker_database() -> dict[str, str]:
+    """DATABASE_URL of the test database for a worker process, on PostgreSQL (SQLite's test
+    database lives in the memory of the test process: no worker can read it)."""
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        return {}
+    user, password = quote(db["USER"] or ""), quote(db["PASSWORD"] or "")
+    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+    return {"DATABASE_URL": f"postgres://{user}:{password}@{host}:{port}/{db['NAME']}"}
+
+
 @pytest.fixture(scope="session")
-def celery_worker(tmp_path_factory):
-    """A real Celery worker process on the Redis of REDIS_URL, sending e-mails to files.
+def celery_worker(tmp_path_factory, django_db_setup):
+    """A real Celery worker process on the Redis of REDIS_URL, sending e-mails to files and,
+    on PostgreSQL, reading the test database (what `transaction=True` tests commit).
 
     Tests that claim to test the job path end to end use it; without REDIS_URL they skip.
     """
@@ -90,6 +103,7 @@ def celery_worker(tmp_path_factory):
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(outbox),
+        **worker_database(),
     }
     command = [sys.executable, "-m", "celery", "-A", "config"]
     subprocess.run([*command, "purge", "-f"], env=env, check=True, capture_output=True)
