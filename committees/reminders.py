@@ -135,7 +135,7 @@ class Pending:
 
 def pending_items(today: datetime.date) -> list[Pending]:
     """The agenda items of the sessions with a reminder due today whose report is not
-    submitted, with their teams and staff: five queries, or one when no reminder is due."""
+    submitted, with their teams and staff: seven queries at most, one when no reminder is due."""
     kinds = {}
     for session in Session.objects.upcoming(today=today).select_related("committee"):
         if kind := reminder_for((session.report_due_on - today).days):

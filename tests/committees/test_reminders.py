@@ -4,6 +4,7 @@ import threading
 import time
 
 import pytest
+from celery.schedules import crontab
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -13,8 +14,10 @@ from committees.models import SentReminder
 from committees.reminders import reminder_for, reminders_send
 from committees.services import report_accept, report_request_changes, report_start
 from committees.tasks import send_report_reminders
+from config.celery import app as celery_app
 from tests.committees.reports import submitted_report
 from tests.factories import (
+    TODAY,
     IncubatorFactory,
     ReviewFactory,
     SessionFactory,
@@ -446,3 +449,14 @@ def test_the_beat_task_runs_on_a_real_worker_and_the_email_goes_out(real_worker,
     assert "Service du Travailleur" in team and "dans 3 jours" in team
     assert "text/html" in team
     assert SentReminder.objects.count() == 2
+
+
+def test_beat_runs_the_reminders_every_day_at_8_in_paris():
+    celery_app.loader.import_default_modules()
+    entry = celery_app.conf.beat_schedule["report-reminders"]
+    assert entry["task"] in celery_app.tasks
+    schedule = entry["schedule"]
+    assert schedule == crontab(hour=8, minute=0) and str(schedule.tz) == "Europe/Paris"
+    # Run last on 22 November at 8 h in Paris: due again on the 23rd at 8 h in Paris.
+    last_run = paris_time(datetime.date(2026, 11, 22), 8)
+    assert last_run + schedule.remaining_delta(last_run)[1] == paris_time(TODAY, 8)
