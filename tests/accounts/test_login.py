@@ -69,7 +69,11 @@ def test_magic_link_is_sent_by_a_real_worker(client, real_worker):
     user = UserFactory(email="worker@example.org")
     client.post(reverse("accounts:magic-link"), {"email": user.email})
     deadline = time.monotonic() + 30
-    while not (files := list(real_worker.outbox.iterdir())) and time.monotonic() < deadline:
+
+    def ours():
+        return [f for f in real_worker.outbox.iterdir() if user.email in f.read_text()]
+
+    while not (files := ours()) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert files, "the worker sent no e-mail within 30 s"
     link = MAGIC_LINK.search(files[0].read_text()).group(1)
