@@ -41,3 +41,74 @@ class Reminder(models.TextChoices):
     ONE_WEEK = "one_week", "une semaine avant"
     TWO_DAYS = "two_days", "deux jours avant"
     LATE = "late", "en retard"
+
+
+class MemberRole(models.TextChoices):
+    """A committee member's role. The chair and the sponsors' representatives vote."""
+
+    CHAIR = "chair", "Président·e"
+    VOTER = "voter", "Représentant·e votant·e d’un sponsor"
+    STAFF = "staff", "Équipe de l’incubateur"
+    SECRETARY = "secretary", "Secrétaire"
+    OBSERVER = "observer", "Observateur·rice"
+
+
+VOTING_ROLES = (MemberRole.CHAIR, MemberRole.VOTER)
+
+
+class Majority(models.TextChoices):
+    SIMPLE = "simple", "Majorité simple"
+    TWO_THIRDS = "two_thirds", "Majorité des deux tiers"
+    UNANIMITY = "unanimity", "Unanimité"
+
+
+class Outcome(models.TextChoices):
+    REFINANCE = "refinance", "Refinancer"
+    ADJUST = "adjust", "Ajuster"
+    STOP = "stop", "Arrêter"
+
+
+class ReviewStatus(models.TextChoices):
+    """One agenda item in a session: pending → voting → voted → decided."""
+
+    PENDING = "pending", "À examiner"
+    VOTING = "voting", "Vote ouvert"
+    VOTED = "voted", "Vote clos"
+    DECIDED = "decided", "Décidé"
+
+
+# The sponsors' scoring grid (DESIGN §5), each question scored 1 to 5.
+GRID = (
+    ("positioning", "Le positionnement est juste"),
+    ("usable_useful_used", "Le service est utilisable, utile et utilisé"),
+    ("targets_met", "Les derniers objectifs sont atteints"),
+    ("cost_known", "Le coût par impact actuel est connu et satisfaisant"),
+    ("targets_relevant", "Les prochains objectifs sont pertinents"),
+    ("cost_projected", "Le coût par impact projeté est satisfaisant"),
+    ("priorities", "Les priorités permettent d’atteindre les objectifs"),
+    ("resources", "Les moyens sont cohérents avec les objectifs"),
+    ("impact_driven", "L’équipe est pilotée par l’impact"),
+    ("adjusts", "L’équipe sait s’ajuster"),
+)
+
+
+class AuditAction(models.TextChoices):
+    SESSION_CREATED = "session_created", "Séance créée"
+    SESSION_CHANGED = "session_changed", "Séance modifiée"
+    SESSION_COPIED = "session_copied", "Séance copiée"
+    AGENDA_ADDED = "agenda_added", "Startup ajoutée à l’ordre du jour"
+    AGENDA_REMOVED = "agenda_removed", "Startup retirée de l’ordre du jour"
+    AGENDA_MOVED = "agenda_moved", "Ordre du jour réordonné"
+    SESSION_CONVENED = "session_convened", "Séance convoquée"
+    SESSION_OPENED = "session_opened", "Séance ouverte"
+    ATTENDANCE = "attendance", "Présence enregistrée"
+    CONFLICT = "conflict", "Conflit d’intérêts déclaré"
+    VOTE_OPENED = "vote_opened", "Vote ouvert"
+    VOTE_CAST = "vote_cast", "Vote exprimé"
+    VOTE_CLOSED = "vote_closed", "Vote clos"
+    DECISION_RECORDED = "decision_recorded", "Décision enregistrée"
+    DECISION_CORRECTED = "decision_corrected", "Décision corrigée"
+    SESSION_CLOSED = "session_closed", "Séance close"
+    MEMBER_ADDED = "member_added", "Membre ajouté"
+    MEMBER_CHANGED = "member_changed", "Membre modifié"
+    MEMBER_REMOVED = "member_removed", "Membre retiré"

@@ -1,8 +1,5 @@
-"""Committees, their sessions and agendas, and the teams' semester reports.
-
-Issue 4 brings the reports and what their deadlines hang on (a session and its agenda); votes
-and decisions come with issue 5.
-"""
+"""Committees and their members, sessions and their agendas, the teams' semester reports, the
+sponsors' assessments and votes, the decisions, and the audit trail of all of it."""
 
 import datetime
 
@@ -13,10 +10,23 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from metrics.models import Objective
 from startups.dates import Semester, add_months
-from startups.models import Incubator, Startup
+from startups.enums import Lifecycle
+from startups.models import MONEY, FundingRound, Incubator, Organisation, Startup
 
-from .enums import Reminder, ReportStatus, SessionStatus
+from .enums import (
+    GRID,
+    VOTING_ROLES,
+    AuditAction,
+    Majority,
+    MemberRole,
+    Outcome,
+    Reminder,
+    ReportStatus,
+    ReviewStatus,
+    SessionStatus,
+)
 from .prefill import PrefillDecoder, PrefillEncoder
 
 # The team sends its material a week before the session (DESIGN §1).
@@ -41,17 +51,88 @@ class Committee(models.Model):
         blank=True,
         on_delete=models.PROTECT,
     )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name="sponsor",
+        related_name="committees",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+    )
     report_lead_days = models.PositiveSmallIntegerField(
         "bilans attendus (jours avant la séance)", default=REPORT_LEAD_DAYS
+    )
+    quorum = models.PositiveSmallIntegerField(
+        "quorum", default=2, help_text="Nombre minimum de membres votants présents."
+    )
+    majority = models.CharField(
+        "majorité", max_length=10, choices=Majority, default=Majority.SIMPLE
+    )
+    secret_ballot = models.BooleanField(
+        "vote à bulletin secret",
+        default=False,
+        help_text="Le décompte est publié, pas qui a voté quoi.",
     )
 
     class Meta:
         verbose_name = "comité d’investissement"
         verbose_name_plural = "comités d’investissement"
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quorum__gte=1),
+                name="committee_quorum_positive",
+                violation_error_message="Le quorum est d’au moins un membre votant.",
+            )
+        ]
 
     def __str__(self):
         return self.name
+
+
+class CommitteeMember(models.Model):
+    """A person sitting on a committee, with their role; a sponsor's representative names the
+    organisation they speak for (which proposes their recusal on its own startups)."""
+
+    committee = models.ForeignKey(
+        Committee, verbose_name="comité", related_name="members", on_delete=models.CASCADE
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="personne",
+        related_name="committee_seats",
+        on_delete=models.PROTECT,
+    )
+    role = models.CharField("rôle", max_length=10, choices=MemberRole)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name="organisation représentée",
+        related_name="+",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+    )
+
+    class Meta:
+        verbose_name = "membre de comité"
+        verbose_name_plural = "membres de comité"
+        ordering = ["committee", "role", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["committee", "user"], name="member_once_per_committee"),
+            models.UniqueConstraint(
+                fields=["committee"],
+                condition=Q(role=MemberRole.CHAIR),
+                name="committee_one_chair",
+                violation_error_message="Un comité n’a qu’un·e président·e.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()}"
+
+    @property
+    def votes(self) -> bool:
+        return self.role in VOTING_ROLES
 
 
 class SessionQuerySet(models.QuerySet):
@@ -72,12 +153,37 @@ class Session(models.Model):
     status = models.CharField(
         "statut", max_length=10, choices=SessionStatus, default=SessionStatus.PLANNED
     )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="créée par",
+        related_name="+",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    convened_at = models.DateTimeField("convoquée le", null=True, blank=True)
+    opened_at = models.DateTimeField("ouverte le", null=True, blank=True)
+    closed_at = models.DateTimeField("close le", null=True, blank=True)
 
     objects = SessionQuerySet.as_manager()
 
     class Meta:
         verbose_name = "séance"
         ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status=SessionStatus.CLOSED, closed_at__isnull=False)
+                | (~Q(status=SessionStatus.CLOSED) & Q(closed_at__isnull=True)),
+                name="session_closed_at_iff_closed",
+                violation_error_message="Une séance a une date de clôture si et seulement si "
+                "elle est close.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=SessionStatus.PLANNED) | Q(convened_at__isnull=False),
+                name="session_convened_before_held",
+                violation_error_message="Une séance est convoquée avant d’être tenue.",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.committee} — {timezone.localtime(self.starts_at):%d/%m/%Y}"
@@ -102,13 +208,34 @@ class Review(models.Model):
     )
     position = models.PositiveSmallIntegerField("ordre", default=0)
     duration_minutes = models.PositiveSmallIntegerField("durée (minutes)", default=50)
+    status = models.CharField(
+        "statut", max_length=10, choices=ReviewStatus, default=ReviewStatus.PENDING
+    )
+    requested_amount = models.DecimalField("montant demandé (€)", null=True, blank=True, **MONEY)
+    requested_months = models.PositiveSmallIntegerField(
+        "durée demandée (mois)", null=True, blank=True
+    )
+    recommendation = models.TextField("recommandation de l’incubateur", blank=True)
+    vote_opened_at = models.DateTimeField("vote ouvert le", null=True, blank=True)
+    vote_closed_at = models.DateTimeField("vote clos le", null=True, blank=True)
 
     class Meta:
         verbose_name = "passage en comité"
         verbose_name_plural = "passages en comité"
         ordering = ["session", "position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "startup"], name="review_startup_unique")
+            models.UniqueConstraint(fields=["session", "startup"], name="review_startup_unique"),
+            models.CheckConstraint(
+                condition=Q(status=ReviewStatus.PENDING) | Q(vote_opened_at__isnull=False),
+                name="review_vote_opened",
+                violation_error_message="Un vote est ouvert avant d’être clos ou décidé.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[ReviewStatus.PENDING, ReviewStatus.VOTING])
+                | Q(vote_closed_at__isnull=False),
+                name="review_vote_closed",
+                violation_error_message="Un passage décidé a un vote clos.",
+            ),
         ]
 
     def __str__(self):
@@ -350,3 +477,198 @@ class SentReminder(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} — {self.review or self.session}"
+
+
+class Attendance(models.Model):
+    """Whether a member is present at a session (recorded by the chair)."""
+
+    session = models.ForeignKey(Session, related_name="attendances", on_delete=models.CASCADE)
+    member = models.ForeignKey(CommitteeMember, related_name="+", on_delete=models.PROTECT)
+    present = models.BooleanField("présent·e", default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "présence"
+        constraints = [
+            models.UniqueConstraint(fields=["session", "member"], name="attendance_once")
+        ]
+
+    def __str__(self):
+        return f"{self.member} — {'présent·e' if self.present else 'absent·e'}"
+
+
+class Conflict(models.Model):
+    """A member's conflict of interest on one agenda item: they neither vote nor count."""
+
+    review = models.ForeignKey(Review, related_name="conflicts", on_delete=models.CASCADE)
+    member = models.ForeignKey(CommitteeMember, related_name="+", on_delete=models.PROTECT)
+    reason = models.TextField("motif")
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="+", null=True, on_delete=models.SET_NULL
+    )
+    declared_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "conflit d’intérêts"
+        verbose_name_plural = "conflits d’intérêts"
+        constraints = [models.UniqueConstraint(fields=["review", "member"], name="conflict_once")]
+
+    def __str__(self):
+        return f"{self.member} — {self.review}"
+
+
+def grid_is_valid(scores: dict) -> bool:
+    keys = {key for key, _ in GRID}
+    return set(scores) <= keys and all(isinstance(v, int) and 1 <= v <= 5 for v in scores.values())
+
+
+class Assessment(models.Model):
+    """A voting member's preparation of one agenda item: the scoring grid (1–5 per question,
+    keys of `enums.GRID`) and private notes nobody else reads."""
+
+    review = models.ForeignKey(Review, related_name="assessments", on_delete=models.CASCADE)
+    member = models.ForeignKey(CommitteeMember, related_name="+", on_delete=models.PROTECT)
+    scores = models.JSONField("grille", default=dict)
+    notes = models.TextField("notes privées", blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "évaluation"
+        constraints = [models.UniqueConstraint(fields=["review", "member"], name="assessment_once")]
+
+    def __str__(self):
+        return f"{self.member} — {self.review}"
+
+    @property
+    def average(self):
+        return sum(self.scores.values()) / len(self.scores) if self.scores else None
+
+
+class Vote(models.Model):
+    """One voting member's vote on one agenda item. One per member and item (the database
+    says so), never changed once cast."""
+
+    review = models.ForeignKey(Review, related_name="votes", on_delete=models.PROTECT)
+    member = models.ForeignKey(CommitteeMember, related_name="+", on_delete=models.PROTECT)
+    choice = models.CharField("choix", max_length=10, choices=Outcome)
+    amount = models.DecimalField("montant proposé (€)", null=True, blank=True, **MONEY)
+    months = models.PositiveSmallIntegerField("durée proposée (mois)", null=True, blank=True)
+    comment = models.TextField("commentaire", blank=True)
+    cast_at = models.DateTimeField("exprimé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "vote"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "member"],
+                name="vote_once",
+                violation_error_message="Ce membre a déjà voté sur ce passage.",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gte=0),
+                name="vote_amount_positive",
+                violation_error_message="Un montant ne peut pas être négatif.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member} : {self.get_choice_display()}"
+
+
+class Decision(models.Model):
+    """What the committee decided on one agenda item, with what it was based on (`snapshot`,
+    frozen). It created `funding_round`, `objectives` and the phase change. A correction after
+    the session is closed is a new decision pointing to the one it `corrects`."""
+
+    review = models.ForeignKey(Review, related_name="decisions", on_delete=models.PROTECT)
+    corrects = models.OneToOneField(
+        "self",
+        verbose_name="corrige",
+        related_name="correction",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+    )
+    outcome = models.CharField("décision", max_length=10, choices=Outcome)
+    reason = models.TextField(
+        "motif", blank=True, help_text="Obligatoire quand la décision s’écarte du vote."
+    )
+    amount = models.DecimalField("montant accordé (€)", **MONEY)
+    start = models.DateField("début de la période", null=True, blank=True)
+    months = models.PositiveSmallIntegerField("durée (mois)", null=True, blank=True)
+    is_provisional = models.BooleanField("budget provisoire", default=False)
+    conditions = models.TextField("conditions", blank=True)
+    phase_change = models.CharField(
+        "changement de phase", max_length=20, choices=Lifecycle, blank=True
+    )
+    next_committee_on = models.DateField("prochain comité au plus tard le", null=True, blank=True)
+    funding_round = models.OneToOneField(
+        FundingRound,
+        verbose_name="tour de financement",
+        related_name="decision",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+    )
+    objectives = models.ManyToManyField(
+        Objective, verbose_name="objectifs", related_name="decisions", blank=True
+    )
+    snapshot = models.JSONField("chiffres au moment de la décision", default=dict)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="+", null=True, on_delete=models.PROTECT
+    )
+    recorded_at = models.DateTimeField("enregistrée le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "décision"
+        ordering = ["review", "recorded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review"],
+                condition=Q(corrects__isnull=True),
+                name="decision_once_per_review",
+                violation_error_message="Ce passage a déjà sa décision.",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0),
+                name="decision_amount_positive",
+                violation_error_message="Un montant ne peut pas être négatif.",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome=Outcome.STOP) | (Q(months__gte=1) & Q(months__lte=12)),
+                name="decision_period_when_funded",
+                violation_error_message="Une décision de financement a une durée d’un à douze "
+                "mois.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_outcome_display()} — {self.review.startup}"
+
+
+class AuditEvent(models.Model):
+    """Who did what and when, for agendas, membership, attendance, votes and decisions."""
+
+    committee = models.ForeignKey(
+        Committee, related_name="audit_events", null=True, blank=True, on_delete=models.CASCADE
+    )
+    session = models.ForeignKey(
+        Session, related_name="audit_events", null=True, blank=True, on_delete=models.CASCADE
+    )
+    review = models.ForeignKey(
+        Review, related_name="audit_events", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="+", null=True, on_delete=models.SET_NULL
+    )
+    action = models.CharField("action", max_length=20, choices=AuditAction)
+    detail = models.JSONField("détail", default=dict, encoder=PrefillEncoder)
+    at = models.DateTimeField("le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "événement d’audit"
+        verbose_name_plural = "journal d’audit"
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} ({self.at:%d/%m/%Y %H:%M})"

@@ -248,3 +248,14 @@ class ReviewFactory(factory.django.DjangoModelFactory):
     session = factory.SubFactory(SessionFactory)
     startup = factory.SubFactory(StartupFactory)
     position = factory.Sequence(lambda n: n)
+
+
+class CommitteeMemberFactory(factory.django.DjangoModelFactory):
+    """A voting sponsor's representative; `role=MemberRole.CHAIR` for the chair."""
+
+    class Meta:
+        model = "committees.CommitteeMember"
+
+    committee = factory.SubFactory(CommitteeFactory)
+    user = factory.SubFactory(UserFactory)
+    role = "voter"

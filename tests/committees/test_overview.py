@@ -187,6 +187,7 @@ def test_past_and_closed_sessions_are_not_listed(client, staff, startup, session
     on_agenda(old, StartupFactory(name="Passée", incubator=startup.incubator))
     closed = session_in(session.committee, 30)
     closed.status = "closed"
+    closed.convened_at = closed.closed_at = timezone.now()
     closed.save()
     on_agenda(closed, StartupFactory(name="Close", incubator=startup.incubator))
     client.force_login(staff)
