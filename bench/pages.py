@@ -82,6 +82,7 @@ def measure(args) -> dict:
         "search: queries": count_queries(client, searches[0], args.show_sql),
     }
     with_metrics = reverse("startups:detail", args=[ensure_metrics_startup(slugs[0])])
+    report = ensure_report(slugs[0]).get_absolute_url()
     timings = timed(
         client,
         {
@@ -90,10 +91,12 @@ def measure(args) -> dict:
             "portfolio_search": searches,
             "startup_page": details,
             "startup_page_metrics": [with_metrics],
+            "report_page_metrics": [report],
         },
         args.requests,
     )
     info["startup_page_metrics: queries"] = count_queries(client, with_metrics, args.show_sql)
+    info["report_page_metrics: queries"] = count_queries(client, report, args.show_sql)
     for key, (median, p95) in timings.items():
         result[f"{key}_median_ms"] = median
         if key in ("portfolio_list", "startup_page"):
@@ -141,6 +144,26 @@ def ensure_metrics_startup(slug: str) -> str:
             for m in range(60)
         )
     return slug
+
+
+def ensure_report(slug: str):
+    """A draft semester report, every section written, for the startup with 10 metrics: its
+    reading page computes the pre-filled figures afresh (the heaviest case)."""
+    from committees.models import SemesterReport
+    from committees.sections import SECTIONS
+    from committees.services import report_section_save, report_start
+    from startups.dates import Semester
+    from startups.models import Startup
+
+    startup = Startup.objects.get(slug=slug)
+    existing = SemesterReport.objects.filter(startup=startup).first()
+    if existing:
+        return existing
+    report = report_start(startup=startup, semester=Semester(2026, 2), by=None)
+    for key, form in SECTIONS.items():
+        data = dict.fromkeys(form().fields, "Texte de l’équipe. " * 20)
+        report_section_save(report=report, key=key, data=data, by=None)
+    return report
 
 
 def logged_in_client() -> Client:

@@ -54,6 +54,7 @@ FIGURES = {
     "startup_page_p95_ms": ("a startup's page", *at_most(100)),
     "startup_page_queries": ("a startup's page, queries (max)", "–", None),
     "startup_page_metrics_median_ms": ("… with 10 metrics × 60 months", *at_most(80)),
+    "report_page_metrics_median_ms": ("a semester report, figures afresh, same", *at_most(80)),
     "import_betagouv_s": ("beta.gouv.fr import, 1st run", *at_most(10)),
     "import_betagouv_again_s": ("beta.gouv.fr import, 2nd run", *at_most(10)),
     "measurements_csv_1m_s": ("1M measurements, our CSV import", *at_most(30)),
