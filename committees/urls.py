@@ -1,10 +1,11 @@
 """Committees URLs, one list per module: the reports under a startup, the staff's list."""
 
-from . import views, views_compare, views_overview
+from . import views, views_compare, views_decisions, views_overview
 
 app_name = "committees"
 urlpatterns = [
     *views.urlpatterns,
     *views_overview.urlpatterns,
     *views_compare.urlpatterns,
+    *views_decisions.urlpatterns,
 ]

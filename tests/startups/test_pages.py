@@ -28,7 +28,7 @@ QUERIES = {
     "startup": 16,  # + the impact panel: may read, metrics, measurements, budget lines
     "incubator": 9,
     "sponsor": 9,
-    "home": 10,
+    "home": 11,  # + the "Mes séances" block (committees tag `my_sessions`)
 }
 
 

@@ -1,0 +1,619 @@
+"""After the vote: the chair records the decision on each agenda item, closes the session, and
+the minutes ("relevé de décisions") go to the members and the teams.
+
+Recording a decision is one transaction, everything or nothing: the next funding round with
+its sponsors' contributions, the objectives for the next semester, the phase change, the
+committee event on the startup's history, the startup's derived fields, the frozen snapshot of
+what the decision was based on, the item marked decided and the audit trail. A decision is
+recorded once; after the session is closed it is corrected by a new decision pointing to it,
+never changed.
+"""
+
+import datetime
+import json
+from collections.abc import Iterable
+from decimal import ROUND_DOWN, Decimal
+from functools import partial
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.tasks import send_email
+from metrics.models import Metric, Objective
+from startups.dates import add_months
+from startups.enums import EventKind, FundingSource, Lifecycle
+from startups.models import Contribution, FundingRound, Phase, Startup, StartupEvent, TeamMembership
+
+from .audit import audit
+from .enums import GRID, AuditAction, MemberRole, Outcome, ReviewStatus, SessionStatus
+from .models import Assessment, CommitteeMember, Decision, ReportVersion, Review, Session, Vote
+from .prefill import PrefillEncoder, report_prefill
+from .reminders import absolute, session_label
+from .voting import Tally, tally
+
+DEFAULT_MONTHS = 6
+PROVISIONAL_MONTHS = (1, 2)
+MAX_OBJECTIVES = 3
+# The next committee is due 45 days before the money of the new round runs out (DESIGN §1).
+NEXT_COMMITTEE_BEFORE_END_DAYS = 45
+CENT = Decimal("0.01")
+# The beta.gouv.fr phase name a decision opens for each lifecycle step.
+PHASE_NAME = {
+    Lifecycle.INVESTIGATION: "investigation",
+    Lifecycle.CONSTRUCTION: "construction",
+    Lifecycle.ACCELERATION: "acceleration",
+    Lifecycle.TRANSFER: "transfer",
+    Lifecycle.STOPPED: "abandon",
+}
+
+
+def require_chair(session: Session, by) -> None:
+    is_chair = CommitteeMember.objects.filter(
+        committee_id=session.committee_id, user=by, role=MemberRole.CHAIR
+    ).exists()
+    if not is_chair:
+        raise PermissionDenied("Seul·e le·la président·e du comité enregistre les décisions.")
+
+
+def round_label(session: Session) -> str:
+    return f"Décision du comité du {session.date:%d/%m/%Y}"
+
+
+def current_round(startup: Startup) -> FundingRound | None:
+    return startup.funding_rounds.order_by("-end", "-id").first()
+
+
+def default_start(startup: Startup, session: Session) -> datetime.date:
+    """The day after the current round ends, or the session date when no money is left."""
+    last = current_round(startup)
+    if last and last.end >= session.date:
+        return last.end + datetime.timedelta(days=1)
+    return session.date
+
+
+def default_next_committee(start: datetime.date, months: int) -> datetime.date:
+    return add_months(start, months) - datetime.timedelta(days=NEXT_COMMITTEE_BEFORE_END_DAYS)
+
+
+def split_amount(amount: Decimal, startup: Startup) -> list[tuple[int, Decimal]]:
+    """(organisation id, share) for each sponsor: in the proportions of the organisations'
+    contributions to the startup's last round, else equally between its sponsors. Shares are
+    rounded down to the cent and what is left goes to the first, so they add up exactly."""
+    weights: dict[int, Decimal] = {}
+    last = startup.funding_rounds.order_by("-start", "-id").first()
+    if last:
+        for contribution in last.contributions.filter(organisation__isnull=False).order_by("id"):
+            weights[contribution.organisation_id] = (
+                weights.get(contribution.organisation_id, Decimal(0)) + contribution.amount
+            )
+    if not weights or not sum(weights.values()):
+        sponsors = startup.sponsors.order_by("name", "id").values_list("pk", flat=True)
+        weights = dict.fromkeys(sponsors, Decimal(1))
+    if not weights:
+        return []
+    total = sum(weights.values())
+    shares = [
+        (pk, (amount * weight / total).quantize(CENT, rounding=ROUND_DOWN))
+        for pk, weight in weights.items()
+    ]
+    first, share = shares[0]
+    shares[0] = (first, share + amount - sum(s for _, s in shares))
+    return shares
+
+
+def json_safe(data: dict) -> dict:
+    return json.loads(json.dumps(data, cls=PrefillEncoder))
+
+
+def tally_data(result: Tally) -> dict:
+    return {
+        "majority": result.majority,
+        "counts": result.counts,
+        "eligible": result.eligible,
+        "abstentions": result.abstentions,
+        "outcome": result.outcome or "",
+        "median_amount": result.median_amount,
+        "median_months": result.median_months,
+    }
+
+
+def grid_averages(review: Review) -> list[dict]:
+    """Each question of the grid with the members' average score (and how many scored it)."""
+    scores: dict[str, list[int]] = {}
+    for assessment in Assessment.objects.filter(review=review).order_by("id"):
+        for key, value in assessment.scores.items():
+            scores.setdefault(key, []).append(value)
+    return [
+        {
+            "key": key,
+            "question": label,
+            "average": round(sum(scores[key]) / len(scores[key]), 2) if scores.get(key) else None,
+            "count": len(scores.get(key, [])),
+        }
+        for key, label in GRID
+    ]
+
+
+def snapshot(review: Review, result: Tally, *, today: datetime.date) -> dict:
+    """What the decision was based on, frozen: the figures, the report version, the grid, the
+    tally."""
+    startup = review.startup
+    semester = review.semester
+    version = (
+        ReportVersion.objects.filter(
+            report__startup=startup, report__semester=semester.key, submitted_at__isnull=False
+        )
+        .order_by("-number")
+        .first()
+    )
+    return json_safe(
+        {
+            "figures": report_prefill(startup, semester=semester, today=today),
+            "report": {"semester": semester.key, "version": version.number if version else None},
+            "grid": grid_averages(review),
+            "tally": tally_data(result),
+        }
+    )
+
+
+class Terms:
+    """The checked terms of a decision (amount, period, phase), from what the chair typed."""
+
+    def __init__(
+        self,
+        *,
+        review: Review,
+        outcome: str,
+        amount: Decimal | None,
+        months: int | None,
+        is_provisional: bool,
+        start: datetime.date | None,
+        phase_change: str,
+        next_committee_on: datetime.date | None,
+        objectives: Iterable,
+    ):
+        errors: dict[str, str] = {}
+        if outcome not in Outcome.values:
+            raise ValidationError({"outcome": "Choisir refinancer, ajuster ou arrêter."})
+        startup = review.startup
+        self.outcome = outcome
+        self.objectives = list(objectives or [])
+        if outcome == Outcome.STOP:
+            self.amount, self.months, self.start, self.is_provisional = (
+                Decimal(0),
+                None,
+                None,
+                False,
+            )
+            self.phase_change = Lifecycle.STOPPED
+            self.next_committee_on = None
+            self.end = None
+        else:
+            if amount is None:
+                errors["amount"] = "Indiquer le montant accordé."
+            elif amount < 0:
+                errors["amount"] = "Un montant ne peut pas être négatif."
+            if is_provisional:
+                months = months or max(PROVISIONAL_MONTHS)
+                if months not in PROVISIONAL_MONTHS:
+                    errors["months"] = "Un budget provisoire couvre un ou deux mois."
+            else:
+                months = months or DEFAULT_MONTHS
+                if not 1 <= months <= 12:
+                    errors["months"] = "Une durée va d’un à douze mois."
+            self.amount, self.months, self.is_provisional = amount, months, is_provisional
+            self.start = start or default_start(startup, review.session)
+            self.end = add_months(self.start, months) if not errors else None
+            self.phase_change = phase_change or ""
+            self.next_committee_on = next_committee_on or (
+                default_next_committee(self.start, months) if not errors else None
+            )
+        if self.phase_change and self.phase_change not in Lifecycle.values:
+            errors["phase_change"] = "Choisir une phase de la liste."
+        elif (
+            self.phase_change
+            and self.phase_change == startup.current_phase
+            and outcome != Outcome.STOP
+        ):
+            errors["phase_change"] = "La startup est déjà dans cette phase."
+        if len(self.objectives) > MAX_OBJECTIVES:
+            errors["objectives"] = f"Au plus {MAX_OBJECTIVES} objectifs."
+        metric_ids = set(Metric.objects.filter(startup=startup).values_list("pk", flat=True))
+        for metric, _target, _due_on in self.objectives:
+            if getattr(metric, "pk", metric) not in metric_ids:
+                errors["objectives"] = "Un objectif porte sur un indicateur de la startup."
+        if errors:
+            raise ValidationError(errors)
+
+
+def create_round(review: Review, terms: Terms, *, label: str = "") -> FundingRound:
+    startup = review.startup
+    label = label or round_label(review.session)
+    if FundingRound.objects.filter(startup=startup, label=label).exists():
+        label = f"{label} (passage {review.pk})"
+    funding_round = FundingRound.objects.create(
+        startup=startup,
+        label=label,
+        source=FundingSource.DECISION,
+        start=terms.start,
+        end=terms.end,
+        is_provisional=terms.is_provisional,
+        amount_granted=terms.amount,
+    )
+    add_contributions(funding_round, terms.amount)
+    return funding_round
+
+
+def add_contributions(funding_round: FundingRound, amount: Decimal) -> None:
+    Contribution.objects.bulk_create(
+        Contribution(funding_round=funding_round, organisation_id=pk, amount=share)
+        for pk, share in split_amount(amount, funding_round.startup)
+    )
+
+
+def create_objectives(decision: Decision, objectives: list, session: Session) -> None:
+    created = [
+        Objective.objects.create(
+            metric_id=getattr(metric, "pk", metric),
+            target=Decimal(target),
+            due_on=due_on,
+            comment=f"Fixé par le comité du {session.date:%d/%m/%Y}",
+        )
+        for metric, target, due_on in objectives
+    ]
+    decision.objectives.add(*created)
+
+
+def change_phase(startup: Startup, lifecycle: str, *, on: datetime.date, comment: str) -> None:
+    """Close the current phase the day before `on` and open `lifecycle` on `on`."""
+    phases = list(Phase.objects.select_for_update().filter(startup=startup).order_by("position"))
+    current = next((phase for phase in phases if phase.end is None), None)
+    if current is not None:
+        if current.lifecycle == lifecycle:
+            return
+        current.end = max(on - datetime.timedelta(days=1), current.start)
+        current.save(update_fields=["end"])
+    Phase.objects.create(
+        startup=startup,
+        position=(phases[-1].position + 1) if phases else 0,
+        lifecycle=lifecycle,
+        name=PHASE_NAME[Lifecycle(lifecycle)],
+        start=max(on, current.end + datetime.timedelta(days=1)) if current else on,
+        comment=comment,
+    )
+
+
+def event_comment(decision: Decision) -> str:
+    text = f"{decision.get_outcome_display()}"
+    if decision.outcome != Outcome.STOP:
+        text += f" : {decision.amount:,.0f} € sur {decision.months} mois".replace(",", " ")
+        if decision.is_provisional:
+            text += " (budget provisoire)"
+    if decision.conditions:
+        text += f". Conditions : {decision.conditions}"
+    return text
+
+
+def apply_terms(
+    review: Review, terms: Terms, decision: Decision, *, today: datetime.date
+) -> Decision:
+    """Everything a decision creates, in the caller's transaction."""
+    session = review.session
+    startup = review.startup
+    if terms.outcome != Outcome.STOP:
+        decision.funding_round = create_round(review, terms)
+    decision.save()
+    if terms.objectives:
+        create_objectives(decision, terms.objectives, session)
+    if terms.phase_change:
+        change_phase(
+            startup,
+            terms.phase_change,
+            on=session.date,
+            comment=f"Décision du comité du {session.date:%d/%m/%Y}",
+        )
+    StartupEvent.objects.create(
+        startup=startup,
+        kind=EventKind.COMMITTEE,
+        name="committee",
+        date=session.date,
+        comment=event_comment(decision),
+    )
+    startup.refresh_derived(today=today)
+    return decision
+
+
+def decision_fields(terms: Terms, *, conditions: str, reason: str, by) -> dict:
+    return {
+        "outcome": terms.outcome,
+        "amount": terms.amount,
+        "months": terms.months,
+        "start": terms.start,
+        "is_provisional": terms.is_provisional,
+        "conditions": conditions.strip(),
+        "reason": reason.strip(),
+        "phase_change": terms.phase_change,
+        "next_committee_on": terms.next_committee_on,
+        "recorded_by": by if by is not None and by.is_authenticated else None,
+    }
+
+
+@transaction.atomic
+def decision_record(
+    *,
+    review: Review,
+    outcome: str,
+    amount: Decimal | None = None,
+    months: int | None = None,
+    is_provisional: bool = False,
+    start: datetime.date | None = None,
+    conditions: str = "",
+    reason: str = "",
+    objectives: Iterable = (),
+    phase_change: str = "",
+    next_committee_on: datetime.date | None = None,
+    by,
+    today: datetime.date | None = None,
+) -> Decision:
+    """The chair records the committee's decision on an item whose vote is closed, while the
+    session is open. A decision that departs from the vote's majority says why."""
+    today = today or timezone.localdate()
+    require_chair(review.session, by)
+    locked = (
+        Review.objects.select_for_update(of=("self",))
+        .select_related("session__committee", "startup__incubator")
+        .get(pk=review.pk)
+    )
+    if locked.session.status != SessionStatus.OPEN:
+        raise ValidationError("Les décisions s’enregistrent pendant la séance.")
+    if locked.status == ReviewStatus.DECIDED or locked.decisions.exists():
+        raise ValidationError("Ce passage a déjà sa décision : elle ne se modifie plus.")
+    if locked.status != ReviewStatus.VOTED:
+        raise ValidationError("La décision s’enregistre une fois le vote clos.")
+    result = tally(locked)
+    if outcome != result.outcome and not reason.strip():
+        raise ValidationError(
+            {"reason": "La décision s’écarte de la majorité du vote : indiquer le motif."}
+        )
+    terms = Terms(
+        review=locked,
+        outcome=outcome,
+        amount=amount,
+        months=months,
+        is_provisional=is_provisional,
+        start=start,
+        phase_change=phase_change,
+        next_committee_on=next_committee_on,
+        objectives=objectives,
+    )
+    decision = Decision(
+        review=locked,
+        snapshot=snapshot(locked, result, today=today),
+        **decision_fields(terms, conditions=conditions, reason=reason, by=by),
+    )
+    apply_terms(locked, terms, decision, today=today)
+    Review.objects.filter(pk=locked.pk).update(status=ReviewStatus.DECIDED)
+    review.status = ReviewStatus.DECIDED
+    audit(
+        action=AuditAction.DECISION_RECORDED,
+        actor=by,
+        review=locked,
+        decision=decision.pk,
+        outcome=decision.outcome,
+        amount=str(decision.amount),
+        months=decision.months,
+        majority=result.outcome or "",
+    )
+    return decision
+
+
+@transaction.atomic
+def decision_correct(
+    *,
+    decision: Decision,
+    outcome: str,
+    amount: Decimal | None = None,
+    months: int | None = None,
+    is_provisional: bool = False,
+    start: datetime.date | None = None,
+    conditions: str = "",
+    reason: str,
+    objectives: Iterable = (),
+    phase_change: str = "",
+    next_committee_on: datetime.date | None = None,
+    by,
+    today: datetime.date | None = None,
+) -> Decision:
+    """A correction after the session is closed: a new decision pointing to the one it
+    corrects (never changed), with its own round, objectives and phase change. The round of the
+    corrected decision is brought to nothing (no money twice)."""
+    today = today or timezone.localdate()
+    require_chair(decision.review.session, by)
+    locked = Decision.objects.select_for_update(of=("self",)).get(pk=decision.pk)
+    review = Review.objects.select_related("session__committee", "startup").get(pk=locked.review_id)
+    if review.session.status != SessionStatus.CLOSED:
+        raise ValidationError(
+            "Une décision ne se corrige qu’une fois la séance close : elle est enregistrée une "
+            "seule fois pendant la séance."
+        )
+    if Decision.objects.filter(corrects=locked).exists():
+        raise ValidationError("Cette décision a déjà été corrigée : corriger la plus récente.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Indiquer le motif de la correction."})
+    terms = Terms(
+        review=review,
+        outcome=outcome,
+        amount=amount,
+        months=months,
+        is_provisional=is_provisional,
+        start=start or locked.start,
+        phase_change=phase_change,
+        next_committee_on=next_committee_on,
+        objectives=objectives,
+    )
+    if locked.funding_round_id:
+        FundingRound.objects.filter(pk=locked.funding_round_id).update(amount_granted=0)
+        Contribution.objects.filter(funding_round_id=locked.funding_round_id).delete()
+    correction = Decision(
+        review=review,
+        corrects=locked,
+        snapshot=locked.snapshot,
+        **decision_fields(terms, conditions=conditions, reason=reason, by=by),
+    )
+    if terms.outcome != Outcome.STOP:
+        correction.funding_round = create_round(
+            review, terms, label=f"{round_label(review.session)}, corrigée (n° {locked.pk})"
+        )
+    correction.save()
+    if terms.objectives:
+        create_objectives(correction, terms.objectives, review.session)
+    if terms.phase_change:
+        change_phase(
+            review.startup,
+            terms.phase_change,
+            on=today,
+            comment=f"Correction de la décision du comité du {review.session.date:%d/%m/%Y}",
+        )
+    review.startup.refresh_derived(today=today)
+    audit(
+        action=AuditAction.DECISION_CORRECTED,
+        actor=by,
+        review=review,
+        decision=correction.pk,
+        corrects=locked.pk,
+        outcome=correction.outcome,
+        amount=str(correction.amount),
+        months=correction.months,
+        reason=correction.reason,
+    )
+    return correction
+
+
+# Closing the session and its minutes
+
+
+def undecided(session: Session) -> list[Review]:
+    return list(
+        session.reviews.exclude(status=ReviewStatus.DECIDED)
+        .select_related("startup")
+        .order_by("position", "id")
+    )
+
+
+@transaction.atomic
+def session_close(*, session: Session, by) -> Session:
+    """The chair closes the session once every item is decided; the minutes go out by e-mail
+    to the members and to the teams on the agenda once the transaction commits."""
+    require_chair(session, by)
+    locked = (
+        Session.objects.select_for_update(of=("self",))
+        .select_related("committee")
+        .get(pk=session.pk)
+    )
+    if locked.status != SessionStatus.OPEN:
+        raise ValidationError("Seule une séance en cours peut être close.")
+    if pending := undecided(locked):
+        names = ", ".join(review.startup.name for review in pending)
+        raise ValidationError(f"Ces passages n’ont pas encore de décision : {names}.")
+    locked.status, locked.closed_at = SessionStatus.CLOSED, timezone.now()
+    locked.save(update_fields=["status", "closed_at"])
+    session.status, session.closed_at = locked.status, locked.closed_at
+    audit(action=AuditAction.SESSION_CLOSED, actor=by, session=locked)
+    for kwargs in minutes_emails(locked):
+        transaction.on_commit(partial(send_email.delay, **kwargs))
+    return locked
+
+
+def decisions_prefetch() -> Prefetch:
+    return Prefetch(
+        "decisions",
+        Decision.objects.select_related("funding_round", "corrects")
+        .prefetch_related(
+            Prefetch("objectives", Objective.objects.select_related("metric").order_by("due_on"))
+        )
+        .order_by("recorded_at", "id"),
+    )
+
+
+class Item:
+    """One agenda item in the minutes: its decision (the last correction if any), the
+    decisions it corrects, the tally frozen with it and, when the ballot is named, the votes."""
+
+    def __init__(self, review: Review, *, secret: bool):
+        self.review = review
+        self.startup = review.startup
+        decisions = list(review.decisions.all())
+        self.decision = decisions[-1] if decisions else None
+        self.history = decisions[:-1]
+        first = decisions[0] if decisions else None
+        self.tally = (first.snapshot or {}).get("tally") if first else None
+        self.votes = [] if secret else list(review.votes.all())
+
+    @property
+    def tally_rows(self) -> list[tuple[str, int]]:
+        counts = (self.tally or {}).get("counts", {})
+        return [(label, counts.get(value, 0)) for value, label in Outcome.choices]
+
+    @property
+    def end(self) -> datetime.date | None:
+        decision = self.decision
+        if decision and decision.start and decision.months:
+            return add_months(decision.start, decision.months) - datetime.timedelta(days=1)
+        return None
+
+
+def minutes(session: Session) -> dict:
+    """The minutes' content: attendance and each item (a fixed number of queries)."""
+    secret = session.committee.secret_ballot
+    prefetches = [decisions_prefetch()]
+    if not secret:
+        prefetches.append(
+            Prefetch("votes", Vote.objects.select_related("member__user").order_by("id"))
+        )
+    reviews = (
+        session.reviews.select_related("startup")
+        .prefetch_related(*prefetches)
+        .order_by("position", "id")
+    )
+    attendances = session.attendances.select_related("member__user").order_by(
+        "member__role", "member__user__last_name", "id"
+    )
+    return {
+        "session": session,
+        "committee": session.committee,
+        "secret": secret,
+        "present": [a.member for a in attendances if a.present],
+        "absent": [a.member for a in attendances if not a.present],
+        "items": [Item(review, secret=secret) for review in reviews],
+    }
+
+
+def minutes_emails(session: Session) -> list[dict]:
+    """The keyword arguments of `send_email` for the minutes: the members, then each team."""
+    context = minutes(session) | {
+        "session_on": session_label(session),
+        "link": absolute(reverse("committees:session-minutes", args=[session.pk])),
+    }
+    subject = f"Relevé de décisions : {session.committee.name}, {session_label(session)}"
+    members = sorted(
+        session.committee.members.filter(user__is_active=True).values_list("user__email", flat=True)
+    )
+    teams: dict[int, set[str]] = {}
+    for startup_id, email in TeamMembership.objects.filter(
+        startup__reviews__session=session, user__is_active=True
+    ).values_list("startup_id", "user__email"):
+        teams.setdefault(startup_id, set()).add(email)
+    return [
+        {
+            "subject": subject,
+            "message": render_to_string("committees/emails/minutes.txt", context),
+            "html_message": render_to_string("committees/emails/minutes.html", context),
+            "recipient_list": recipients,
+        }
+        for recipients in [members, *(sorted(team - set(members)) for team in teams.values())]
+        if recipients
+    ]

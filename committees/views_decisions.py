@@ -1,0 +1,354 @@
+"""The chair's decision form, closing the session, the minutes, and the decisions exports (staff)
+and open data (everyone, for the startups whose public page is opted in)."""
+
+import csv
+import datetime
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Prefetch
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.views.decorators.http import require_POST
+from dsfr.forms import DsfrBaseForm
+
+from metrics.models import Metric
+from startups.dates import add_months
+from startups.enums import Lifecycle
+from startups.models import Incubator, Organisation
+
+from .decisions import (
+    DEFAULT_MONTHS,
+    MAX_OBJECTIVES,
+    decision_record,
+    default_next_committee,
+    default_start,
+    minutes,
+    session_close,
+)
+from .enums import Majority, Outcome, ReviewStatus, SessionStatus
+from .models import Decision
+from .session_access import get_session_for
+from .voting import tally
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class DecisionForm(DsfrBaseForm):
+    outcome = forms.ChoiceField(label="Décision", choices=Outcome.choices, widget=forms.RadioSelect)
+    amount = forms.DecimalField(
+        label="Montant accordé (€)", min_value=0, max_digits=12, decimal_places=2, required=False
+    )
+    months = forms.IntegerField(
+        label="Durée (mois)",
+        min_value=1,
+        max_value=12,
+        required=False,
+        help_text="Six mois par défaut ; un ou deux mois pour un budget provisoire.",
+    )
+    is_provisional = forms.BooleanField(
+        label="Budget provisoire, dans l’attente d’éléments", required=False
+    )
+    start = forms.DateField(
+        label="Début de la période",
+        required=False,
+        widget=DATE,
+        help_text="Par défaut, le lendemain de la fin du tour en cours.",
+    )
+    conditions = forms.CharField(
+        label="Conditions", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    reason = forms.CharField(
+        label="Motif",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Obligatoire quand la décision s’écarte de la majorité du vote.",
+    )
+    phase_change = forms.ChoiceField(
+        label="Changement de phase",
+        required=False,
+        choices=[("", "Pas de changement de phase")] + Lifecycle.choices,
+    )
+    next_committee_on = forms.DateField(
+        label="Prochain comité au plus tard le",
+        required=False,
+        widget=DATE,
+        help_text="Par défaut, 45 jours avant la fin du nouveau tour.",
+    )
+
+    def __init__(self, *args, startup, **kwargs):
+        super().__init__(*args, **kwargs)
+        metrics = Metric.objects.filter(startup=startup).order_by("label")
+        for n in range(1, MAX_OBJECTIVES + 1):
+            self.fields[f"objective_{n}_metric"] = forms.ModelChoiceField(
+                label=f"Objectif {n} : indicateur",
+                queryset=metrics,
+                required=False,
+                empty_label="Aucun",
+            )
+            self.fields[f"objective_{n}_target"] = forms.DecimalField(
+                label=f"Objectif {n} : cible", max_digits=16, decimal_places=4, required=False
+            )
+            self.fields[f"objective_{n}_due_on"] = forms.DateField(
+                label=f"Objectif {n} : échéance", required=False, widget=DATE
+            )
+
+    @property
+    def objective_rows(self):
+        return [
+            [self[f"objective_{n}_{part}"] for part in ("metric", "target", "due_on")]
+            for n in range(1, MAX_OBJECTIVES + 1)
+        ]
+
+    def clean(self):
+        data = super().clean()
+        self.objectives = []
+        for n in range(1, MAX_OBJECTIVES + 1):
+            names = [f"objective_{n}_{part}" for part in ("metric", "target", "due_on")]
+            values = [data.get(name) for name in names]
+            if all(v is None for v in values):
+                continue
+            for name, value in zip(names, values, strict=True):
+                if value is None and name not in self.errors:
+                    self.add_error(name, "Compléter l’objectif : indicateur, cible et échéance.")
+            if all(v is not None for v in values):
+                self.objectives.append(tuple(values))
+        if (
+            data.get("outcome") in (Outcome.REFINANCE, Outcome.ADJUST)
+            and data.get("amount") is None
+        ):
+            self.add_error("amount", "Indiquer le montant accordé.")
+        return data
+
+    def terms(self) -> dict:
+        data = self.cleaned_data
+        fields = ["outcome", "amount", "months", "is_provisional", "start", "conditions"]
+        fields += ["reason", "phase_change", "next_committee_on"]
+        return {name: data[name] for name in fields} | {"objectives": self.objectives}
+
+
+def add_errors(form: forms.Form, error: ValidationError) -> None:
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def session_page(session) -> str:
+    """Where the chair goes back to: the live page, else the session page, else the minutes."""
+    for name in ("committees:session-live", "committees:session"):
+        try:
+            return reverse(name, args=[session.pk])
+        except NoReverseMatch:
+            continue
+    return reverse("committees:session-minutes", args=[session.pk])
+
+
+def initial_values(review, result) -> dict:
+    months = result.median_months or review.requested_months or DEFAULT_MONTHS
+    start = default_start(review.startup, review.session)
+    return {
+        "outcome": result.outcome,
+        "amount": result.median_amount
+        if result.median_amount is not None
+        else review.requested_amount,
+        "months": months,
+        "start": start,
+        "next_committee_on": default_next_committee(start, months),
+    }
+
+
+def review_decide(request, pk, review_pk):
+    """The chair's decision on one item whose vote is closed: the vote's majority pre-selected."""
+    session, _ = get_session_for(request, pk, to="chair")
+    review = get_object_or_404(session.reviews.select_related("startup__incubator"), pk=review_pk)
+    review.session = session
+    result = tally(review)
+    form = DecisionForm(
+        request.POST or None, startup=review.startup, initial=initial_values(review, result)
+    )
+    decidable = session.status == SessionStatus.OPEN and review.status == ReviewStatus.VOTED
+    if request.method == "POST" and decidable and form.is_valid():
+        try:
+            decision = decision_record(review=review, **form.terms(), by=request.user)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"Décision enregistrée pour {review.startup.name} : "
+                f"{decision.get_outcome_display()}.",
+            )
+            return redirect(session_page(session))
+    context = {
+        "session": session,
+        "review": review,
+        "tally": result,
+        "majority_label": Majority(result.majority).label,
+        "form": form,
+        "decidable": decidable,
+        "decision": review.decisions.order_by("recorded_at").last(),
+        "back": session_page(session),
+    }
+    return render(request, "committees/decision_form.html", context)
+
+
+@require_POST
+def close(request, pk):
+    session, _ = get_session_for(request, pk, to="chair")
+    try:
+        session_close(session=session, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(session_page(session))
+    messages.success(request, "Séance close : le relevé de décisions est envoyé par courriel.")
+    return redirect("committees:session-minutes", pk=session.pk)
+
+
+def session_minutes(request, pk):
+    """The minutes ("relevé de décisions"), printable."""
+    session, roles = get_session_for(request, pk, to="read")
+    context = minutes(session) | {
+        "roles": roles,
+        "can_close": roles.chair and session.status == SessionStatus.OPEN,
+        "back": session_page(session),
+    }
+    return render(request, "committees/minutes.html", context)
+
+
+# Exports
+
+FIELDS = [
+    "startup",
+    "startup_slug",
+    "incubator",
+    "committee",
+    "session_date",
+    "outcome",
+    "outcome_label",
+    "amount",
+    "start",
+    "end",
+    "months",
+    "provisional",
+    "sponsors",
+]
+
+
+def decision_rows(decisions) -> list[dict]:
+    rows = []
+    for decision in decisions:
+        startup = decision.review.startup
+        end = (
+            add_months(decision.start, decision.months) - datetime.timedelta(days=1)
+            if decision.start and decision.months
+            else None
+        )
+        rows.append(
+            {
+                "startup": startup.name,
+                "startup_slug": startup.slug,
+                "incubator": startup.incubator.title,
+                "committee": decision.review.session.committee.name,
+                "session_date": decision.review.session.date,
+                "outcome": decision.outcome,
+                "outcome_label": decision.get_outcome_display(),
+                "amount": decision.amount,
+                "start": decision.start,
+                "end": end,
+                "months": decision.months,
+                "provisional": decision.is_provisional,
+                "sponsors": [s.name for s in startup.sponsors.all()],
+            }
+        )
+    return rows
+
+
+def filtered_decisions(request, decisions):
+    """The decisions in force (not corrected since), filtered by the URL: `du`, `au` (session
+    dates, YYYY-MM-DD) and `incubateur` (slug)."""
+    decisions = (
+        decisions.filter(correction__isnull=True)
+        .select_related("review__session__committee", "review__startup__incubator")
+        .prefetch_related(
+            Prefetch(
+                "review__startup__sponsors", Organisation.objects.only("name").order_by("name")
+            )
+        )
+        .order_by("review__session__starts_at", "review__position", "id")
+    )
+    if since := parse_date(request.GET.get("du", "") or ""):
+        decisions = decisions.filter(review__session__starts_at__date__gte=since)
+    if until := parse_date(request.GET.get("au", "") or ""):
+        decisions = decisions.filter(review__session__starts_at__date__lte=until)
+    if incubator := request.GET.get("incubateur"):
+        decisions = decisions.filter(review__startup__incubator__slug=incubator)
+    return decision_rows(decisions)
+
+
+def staff_decisions(request):
+    user = request.user
+    if user.is_superuser:
+        return Decision.objects.all()
+    incubators = Incubator.objects.filter(staff__user=user)
+    if not incubators.exists():
+        raise PermissionDenied("L’export des décisions est réservé aux équipes des incubateurs.")
+    return Decision.objects.filter(review__startup__incubator__in=incubators)
+
+
+def json_response(rows: list[dict]) -> JsonResponse:
+    return JsonResponse(
+        {"generated_at": timezone.now(), "decisions": rows},
+        encoder=DjangoJSONEncoder,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def export_csv(request):
+    rows = filtered_decisions(request, staff_decisions(request))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="decisions.csv"'
+    writer = csv.DictWriter(response, fieldnames=FIELDS)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(
+            row
+            | {
+                "sponsors": " | ".join(row["sponsors"]),
+                "provisional": "oui" if row["provisional"] else "non",
+                "amount": f"{row['amount']:.2f}",
+            }
+        )
+    return response
+
+
+def export_json(request):
+    return json_response(filtered_decisions(request, staff_decisions(request)))
+
+
+@login_not_required
+def open_data(request):
+    """The decisions on the startups whose public page is opted in, for everyone."""
+    public = Decision.objects.filter(review__startup__public_page=True)
+    return json_response(filtered_decisions(request, public))
+
+
+urlpatterns = [
+    path(
+        "seances/<int:pk>/passages/<int:review_pk>/decision/",
+        review_decide,
+        name="review-decide",
+    ),
+    path("seances/<int:pk>/cloturer/", close, name="session-close"),
+    path("seances/<int:pk>/releve/", session_minutes, name="session-minutes"),
+    path("decisions/export.csv", export_csv, name="decisions-csv"),
+    path("decisions/export.json", export_json, name="decisions-json"),
+    path("public/decisions.json", open_data, name="decisions-open-data"),
+]

@@ -1,0 +1,336 @@
+"""The decision, the close of the session, the minutes, the exports and the open data."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
+from django.utils import timezone
+
+from committees import decisions
+from committees.decisions import decision_correct, decision_record, session_close, split_amount
+from committees.enums import AuditAction, MemberRole, Outcome, ReviewStatus, SessionStatus
+from committees.models import (
+    Assessment,
+    Attendance,
+    AuditEvent,
+    CommitteeMember,
+    Decision,
+    Review,
+    Vote,
+)
+from metrics.models import Objective
+from startups.enums import EventKind, FundingSource, Lifecycle
+from startups.models import Contribution, FundingRound, StartupEvent
+from tests.factories import (
+    TODAY,
+    CommitteeFactory,
+    MetricFactory,
+    OrganisationFactory,
+    SessionFactory,
+    StartupFactory,
+    UserFactory,
+)
+
+SESSION_DAY = TODAY + datetime.timedelta(days=15)  # Tuesday 8 December 2026
+
+
+@pytest.fixture
+def chair(db):
+    return UserFactory(email="chair@example.org", first_name="Camille", last_name="Président")
+
+
+@pytest.fixture
+def committee(startup, chair, sponsor):
+    committee = CommitteeFactory(name="Comité de la Fabrique", incubator=startup.incubator)
+    CommitteeMember.objects.create(committee=committee, user=chair, role=MemberRole.CHAIR)
+    CommitteeMember.objects.create(committee=committee, user=sponsor, role=MemberRole.VOTER)
+    CommitteeMember.objects.create(
+        committee=committee,
+        user=UserFactory(email="voter2@example.org", last_name="Deuxième"),
+        role=MemberRole.VOTER,
+    )
+    return committee
+
+
+@pytest.fixture
+def session(committee):
+    now = timezone.now()
+    session = SessionFactory(
+        committee=committee, status=SessionStatus.OPEN, convened_at=now, opened_at=now
+    )
+    for member in committee.members.all():
+        Attendance.objects.create(session=session, member=member, present=True)
+    return session
+
+
+def add_item(session, startup, choices=("refinance", "refinance", "adjust"), amount="240000"):
+    """An agenda item whose vote is closed, with these votes (chair first)."""
+    now = timezone.now()
+    review = Review.objects.create(
+        session=session,
+        startup=startup,
+        position=session.reviews.count(),
+        status=ReviewStatus.VOTED,
+        vote_opened_at=now,
+        vote_closed_at=now,
+        requested_amount=Decimal("250000"),
+        requested_months=6,
+    )
+    members = list(session.committee.members.order_by("role", "id"))
+    for member, choice in zip(members, choices, strict=False):
+        Vote.objects.create(
+            review=review,
+            member=member,
+            choice=choice,
+            amount=None if choice == "stop" else Decimal(amount),
+            months=None if choice == "stop" else 6,
+        )
+    return review
+
+
+@pytest.fixture
+def review(session, startup):
+    return add_item(session, startup)
+
+
+def record(review, chair, **kwargs):
+    values = {"outcome": Outcome.REFINANCE, "amount": Decimal("240000"), "by": chair}
+    return decision_record(review=review, **(values | kwargs))
+
+
+# The transaction
+
+
+def test_recording_a_decision_creates_round_objectives_phase_and_event(review, chair, startup):
+    metric = MetricFactory(startup=startup, label="Dossiers déposés")
+    Assessment.objects.create(
+        review=review,
+        member=review.session.committee.members.get(role=MemberRole.CHAIR),
+        scores={"positioning": 4, "adjusts": 2},
+    )
+    decision = record(
+        review,
+        chair,
+        conditions="Recruter un·e développeur·se",
+        objectives=[(metric, Decimal("1500"), datetime.date(2027, 6, 30))],
+        phase_change=Lifecycle.ACCELERATION,
+        today=TODAY,
+    )
+
+    funding_round = decision.funding_round
+    assert funding_round.source == FundingSource.DECISION
+    assert funding_round.label == "Décision du comité du 08/12/2026"
+    # The current round ends on 24 January 2027: the next one starts the day after.
+    assert funding_round.start == datetime.date(2027, 1, 25)
+    assert funding_round.end == datetime.date(2027, 7, 25)
+    assert decision.months == 6
+    assert funding_round.amount_granted == Decimal("240000")
+    contributions = list(funding_round.contributions.all())
+    assert sum(c.amount for c in contributions) == Decimal("240000")
+    assert {c.organisation for c in contributions} == set(startup.sponsors.all())
+    objective = decision.objectives.get()
+    assert (objective.metric, objective.target) == (metric, Decimal("1500"))
+    phases = list(startup.phases.order_by("position"))
+    assert phases[-2].end == SESSION_DAY - datetime.timedelta(days=1)
+    assert (phases[-1].lifecycle, phases[-1].name, phases[-1].start, phases[-1].end) == (
+        Lifecycle.ACCELERATION,
+        "acceleration",
+        SESSION_DAY,
+        None,
+    )
+    event = startup.events.filter(kind=EventKind.COMMITTEE).latest("date")
+    assert event.date == SESSION_DAY
+    assert "Refinancer" in event.comment
+    # Derived fields refreshed (as of the session day: the new phase has begun).
+    decisions.Startup.refresh_derived(startup, today=SESSION_DAY)
+    startup.refresh_from_db()
+    assert startup.current_phase == Lifecycle.ACCELERATION
+    assert startup.last_committee_on == SESSION_DAY
+    # The next committee: 45 days before the new round's money runs out.
+    assert decision.next_committee_on == datetime.date(2027, 6, 10)
+    review.refresh_from_db()
+    assert review.status == ReviewStatus.DECIDED
+    snapshot = decision.snapshot
+    assert snapshot["tally"]["counts"] == {"refinance": 2, "adjust": 1, "stop": 0}
+    assert snapshot["tally"]["outcome"] == "refinance"
+    assert snapshot["figures"]["identity"]["sponsors"] == [str(s) for s in startup.sponsors.all()]
+    grid = {row["key"]: row["average"] for row in snapshot["grid"]}
+    assert (grid["positioning"], grid["adjusts"], grid["targets_met"]) == (4, 2, None)
+    assert snapshot["report"] == {"semester": "2026-S2", "version": None}
+    event = AuditEvent.objects.get(action=AuditAction.DECISION_RECORDED)
+    assert (event.actor, event.review, event.detail["outcome"]) == (chair, review, "refinance")
+
+
+def test_startup_page_refreshed_in_the_same_transaction(review, chair, startup):
+    before = startup.last_committee_on
+    record(review, chair, today=SESSION_DAY)
+    startup.refresh_from_db()
+    assert before != startup.last_committee_on == SESSION_DAY
+
+
+def test_everything_or_nothing_when_a_later_step_fails(review, chair, startup, monkeypatch):
+    metric = MetricFactory(startup=startup)
+    rounds, events = FundingRound.objects.count(), StartupEvent.objects.count()
+
+    def fail(*args, **kwargs):
+        raise IntegrityError("objectives unavailable")
+
+    monkeypatch.setattr(decisions, "create_objectives", fail)
+    with pytest.raises(IntegrityError):
+        record(review, chair, objectives=[(metric, Decimal("10"), datetime.date(2027, 6, 30))])
+    review.refresh_from_db()
+    assert review.status == ReviewStatus.VOTED
+    assert FundingRound.objects.count() == rounds
+    assert StartupEvent.objects.count() == events
+    assert not Decision.objects.exists()
+    assert not Objective.objects.exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.DECISION_RECORDED).exists()
+
+
+def test_split_follows_the_last_rounds_organisations_and_adds_up_exactly(startup):
+    first, second = OrganisationFactory(name="A"), OrganisationFactory(name="B")
+    last = FundingRound.objects.create(
+        startup=startup,
+        label="Dernier",
+        source=FundingSource.MANUAL,
+        start=TODAY,
+        end=TODAY + datetime.timedelta(days=180),
+        amount_granted=Decimal("300000"),
+    )
+    Contribution.objects.create(funding_round=last, organisation=first, amount=Decimal("100000"))
+    Contribution.objects.create(funding_round=last, organisation=second, amount=Decimal("200000"))
+    Contribution.objects.create(funding_round=last, funder="Fonds FAST", amount=Decimal("5"))
+    shares = split_amount(Decimal("100000"), startup)
+    assert shares == [(first.pk, Decimal("33333.34")), (second.pk, Decimal("66666.66"))]
+
+
+def test_split_is_equal_between_sponsors_without_organisation_contributions(startup):
+    startup.sponsors.add(OrganisationFactory(name="ZZ"), OrganisationFactory(name="AA"))
+    shares = split_amount(Decimal("100"), startup)
+    assert [s for _, s in shares] == [Decimal("33.34"), Decimal("33.33"), Decimal("33.33")]
+    assert sum(s for _, s in shares) == Decimal("100")
+
+
+def test_provisional_budget_is_one_or_two_months(review, chair):
+    with pytest.raises(ValidationError) as error:
+        record(review, chair, outcome=Outcome.REFINANCE, is_provisional=True, months=3)
+    assert "months" in error.value.message_dict
+    decision = record(review, chair, is_provisional=True)
+    assert (decision.months, decision.funding_round.is_provisional) == (2, True)
+
+
+def test_stop_grants_nothing_and_stops_the_startup(session, chair, startup):
+    review = add_item(session, startup, choices=("stop", "stop", "adjust"))
+    decision = record(review, chair, outcome=Outcome.STOP, amount=Decimal("5000"), today=TODAY)
+    assert (decision.amount, decision.funding_round, decision.months) == (Decimal(0), None, None)
+    phase = startup.phases.order_by("position").last()
+    assert (phase.lifecycle, phase.name) == (Lifecycle.STOPPED, "abandon")
+
+
+def test_a_different_outcome_needs_a_reason(review, chair):
+    with pytest.raises(ValidationError) as error:
+        record(review, chair, outcome=Outcome.ADJUST, amount=Decimal("100000"))
+    assert "motif" in error.value.message_dict["reason"][0]
+    decision = record(
+        review, chair, outcome=Outcome.ADJUST, amount=Decimal("100000"), reason="Budget serré"
+    )
+    assert decision.reason == "Budget serré"
+
+
+def test_an_objective_on_another_startups_metric_is_refused(review, chair):
+    other = MetricFactory(startup=StartupFactory())
+    with pytest.raises(ValidationError) as error:
+        record(review, chair, objectives=[(other, Decimal("1"), TODAY)])
+    assert "objectives" in error.value.message_dict
+
+
+@pytest.mark.parametrize("status", [ReviewStatus.PENDING, ReviewStatus.VOTING])
+def test_no_decision_before_the_vote_is_closed(session, chair, startup, status):
+    review = add_item(session, startup, choices=())
+    Review.objects.filter(pk=review.pk).update(
+        status=status,
+        vote_closed_at=None,
+        vote_opened_at=None if status == ReviewStatus.PENDING else timezone.now(),
+    )
+    review.refresh_from_db()
+    with pytest.raises(ValidationError, match="vote clos"):
+        record(review, chair)
+
+
+@pytest.mark.parametrize("persona", ["sponsor", "staff", "intrapreneur", "outsider", "superuser"])
+def test_only_the_chair_decides(review, persona, request):
+    with pytest.raises(PermissionDenied):
+        record(review, request.getfixturevalue(persona))
+    assert not Decision.objects.exists()
+
+
+def test_a_decision_is_recorded_once_and_corrected_after_the_close(review, chair):
+    decision = record(review, chair)
+    with pytest.raises(ValidationError, match="déjà sa décision"):
+        record(review, chair)
+    with pytest.raises(ValidationError, match="séance close"):
+        decision_correct(
+            decision=decision, outcome=Outcome.ADJUST, amount=Decimal("1"), reason="x", by=chair
+        )
+    session_close(session=review.session, by=chair)
+    with pytest.raises(ValidationError) as error:
+        decision_correct(
+            decision=decision, outcome=Outcome.ADJUST, amount=Decimal("1"), reason="", by=chair
+        )
+    assert "reason" in error.value.message_dict
+    correction = decision_correct(
+        decision=decision,
+        outcome=Outcome.ADJUST,
+        amount=Decimal("200000"),
+        reason="Erreur de saisie du montant",
+        by=chair,
+    )
+    original = Decision.objects.get(pk=decision.pk)
+    assert (original.outcome, original.amount) == (Outcome.REFINANCE, Decimal("240000"))
+    assert correction.corrects == original
+    assert correction.funding_round.amount_granted == Decimal("200000")
+    assert sum(c.amount for c in correction.funding_round.contributions.all()) == Decimal("200000")
+    # The corrected decision's round no longer counts.
+    original.funding_round.refresh_from_db()
+    assert original.funding_round.amount_granted == 0
+    assert AuditEvent.objects.filter(action=AuditAction.DECISION_CORRECTED).count() == 1
+    with pytest.raises(ValidationError, match="déjà été corrigée"):
+        decision_correct(decision=original, outcome=Outcome.STOP, reason="encore", by=chair)
+
+
+def test_close_is_refused_while_an_item_is_undecided(review, chair, session):
+    other = add_item(session, StartupFactory(name="Autre service"))
+    record(review, chair)
+    with pytest.raises(ValidationError, match="Autre service"):
+        session_close(session=session, by=chair)
+    record(other, chair)
+    session_close(session=session, by=chair)
+    session.refresh_from_db()
+    assert session.status == SessionStatus.CLOSED and session.closed_at
+    assert AuditEvent.objects.filter(action=AuditAction.SESSION_CLOSED).count() == 1
+
+
+@pytest.mark.parametrize("persona", ["sponsor", "staff", "intrapreneur", "superuser"])
+def test_only_the_chair_closes(review, chair, persona, request):
+    record(review, chair)
+    with pytest.raises(PermissionDenied):
+        session_close(session=review.session, by=request.getfixturevalue(persona))
+
+
+def test_close_sends_the_minutes_to_members_and_teams(
+    review, chair, intrapreneur, django_capture_on_commit_callbacks
+):
+    record(review, chair, conditions="Publier la page de statistiques")
+    with django_capture_on_commit_callbacks(execute=True):
+        session_close(session=review.session, by=chair)
+    assert len(mail.outbox) == 2
+    members, team = mail.outbox
+    assert members.subject.startswith("Relevé de décisions : Comité de la Fabrique")
+    assert sorted(members.to) == ["chair@example.org", "sponsor@example.org", "voter2@example.org"]
+    assert team.to == ["intra@example.org"]
+    assert "Refinancer" in members.body and "Publier la page de statistiques" in members.body
+    html = members.alternatives[0][0]
+    assert "Relevé de décisions" in html and "<strong>Refinancer</strong>" in html
