@@ -1,6 +1,13 @@
 """Committees URLs, one list per module: the reports under a startup, the staff's list."""
 
-from . import views, views_compare, views_decisions, views_overview
+from . import (
+    views,
+    views_committees,
+    views_compare,
+    views_decisions,
+    views_overview,
+    views_sessions,
+)
 
 app_name = "committees"
 urlpatterns = [
@@ -8,4 +15,6 @@ urlpatterns = [
     *views_overview.urlpatterns,
     *views_compare.urlpatterns,
     *views_decisions.urlpatterns,
+    *views_sessions.urlpatterns,
+    *views_committees.urlpatterns,
 ]

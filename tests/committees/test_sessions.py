@@ -1,0 +1,450 @@
+"""Sessions: who sees and manages them, the agenda (proposals, order, time slots), convening
+with the calendar invitation, copying, the audit trail."""
+
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from committees.audit import audit
+from committees.enums import AuditAction, MemberRole, ReviewStatus, SessionStatus
+from committees.models import AuditEvent, CommitteeMember, Review, Session
+from committees.services import report_section_save, report_start
+from committees.sessions import (
+    agenda_proposals,
+    agenda_slots,
+    member_add,
+    member_change,
+    member_remove,
+    review_add,
+    review_move,
+    review_remove,
+    session_convene,
+    session_copy,
+    session_create,
+    session_update,
+)
+from tests.factories import (
+    TODAY,
+    CommitteeMemberFactory,
+    StartupFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def without_tokens(html: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+
+def unfold(text: str) -> dict[str, str]:
+    """The properties of an iCalendar text (RFC 5545 unfolding), by name."""
+    assert "\n" not in text.replace("\r\n", "")
+    lines = text.split("\r\n")
+    assert lines[-1] == ""
+    assert all(len(line.encode()) <= 75 for line in lines)
+    joined = "\r\n".join(lines).replace("\r\n ", "")
+    props = {}
+    for line in joined.split("\r\n")[:-1]:
+        name, _, value = line.partition(":")
+        props.setdefault(name, value)
+    return props
+
+
+@pytest.fixture
+def chair(session, sponsor, sponsor_organisation):
+    return CommitteeMember.objects.create(
+        committee=session.committee,
+        user=sponsor,
+        role=MemberRole.CHAIR,
+        organisation=sponsor_organisation,
+    )
+
+
+# Permissions -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [
+        ("staff", 200),
+        ("superuser", 200),
+        ("member", 200),
+        ("intrapreneur", 200),
+        ("sponsor", 403),
+        ("outsider", 403),
+    ],
+)
+def test_who_reads_the_session_page(client, request, session, persona, status):
+    if persona == "member":
+        user = CommitteeMemberFactory(committee=session.committee).user
+    else:
+        user = request.getfixturevalue(persona)
+    client.force_login(user)
+    response = client.get(reverse("committees:session", args=[session.pk]))
+    assert response.status_code == status
+    if status == 200:
+        manager = persona in ("staff", "superuser")
+        assert ("Journal de la séance" in response.content.decode()) is manager
+        assert ("Convoquer" in response.content.decode()) is manager
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [("staff", 302), ("superuser", 302), ("member", 403), ("intrapreneur", 403), ("outsider", 403)],
+)
+def test_only_managers_change_the_agenda(client, request, session, startup, persona, status):
+    user = (
+        CommitteeMemberFactory(committee=session.committee).user
+        if persona == "member"
+        else request.getfixturevalue(persona)
+    )
+    client.force_login(user)
+    review = session.reviews.get()
+    response = client.post(reverse("committees:agenda-remove", args=[session.pk, review.pk]))
+    assert response.status_code == status
+    assert session.reviews.exists() is (status != 302)
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [("staff", 200), ("member", 200), ("superuser", 200), ("intrapreneur", 403), ("outsider", 403)],
+)
+def test_who_lists_the_sessions(client, request, session, persona, status):
+    user = (
+        CommitteeMemberFactory(committee=session.committee).user
+        if persona == "member"
+        else request.getfixturevalue(persona)
+    )
+    client.force_login(user)
+    response = client.get(reverse("committees:sessions"))
+    assert response.status_code == status
+    if status == 200:
+        assert reverse("committees:session", args=[session.pk]) in response.content.decode()
+
+
+def test_the_nav_shows_seances_to_members_and_staff(client, session, staff, outsider):
+    member = CommitteeMemberFactory(committee=session.committee).user
+    for user, shown in ((staff, True), (member, True), (outsider, False)):
+        client.force_login(user)
+        page = client.get(reverse("home")).content.decode()
+        assert (reverse("committees:sessions") in page) is shown
+
+
+# Agenda ------------------------------------------------------------------------------------------
+
+
+def test_proposals_are_the_startups_due_by_the_session_date(session, startup):
+    incubator = startup.incubator
+    late = StartupFactory(incubator=incubator, name="En retard", committee_days_ago=200)
+    money = StartupFactory(
+        incubator=incubator, name="Fin d’argent", with_round=True, committee_days_ago=30
+    )
+    StartupFactory(incubator=incubator, name="Pas encore", committee_days_ago=30)
+    StartupFactory(incubator=incubator, stopped=True, committee_days_ago=200)
+    StartupFactory(committee_days_ago=200)  # another incubator
+    proposals = agenda_proposals(session=session, today=TODAY)
+    assert [p.startup for p in proposals] == [late, money]
+    assert proposals[0].late and "dernier comité" in proposals[0].reason
+    assert not proposals[1].late and "financement jusqu’au" in proposals[1].reason
+    # The startup already on the agenda is not proposed again.
+    assert startup not in [p.startup for p in proposals]
+
+
+def test_positions_stay_without_gaps(session, startup, staff):
+    others = [StartupFactory(incubator=startup.incubator) for _ in range(3)]
+    for other in others:
+        review_add(session=session, startup=other, by=staff)
+    first = session.reviews.get(startup=startup)
+
+    def order():
+        return [(r.startup_id, r.position) for r in session.reviews.order_by("position")]
+
+    review_move(review=first, to="down", by=staff)
+    assert [s for s, _ in order()] == [others[0].pk, startup.pk, others[1].pk, others[2].pk]
+    review_move(review=first, to=3, by=staff)
+    assert [s for s, _ in order()][-1] == startup.pk
+    review_remove(review=session.reviews.get(startup=others[1]), by=staff)
+    assert [p for _, p in order()] == [0, 1, 2]
+    assert [s for s, _ in order()] == [others[0].pk, others[2].pk, startup.pk]
+    review_move(review=session.reviews.get(startup=others[0]), to="up", by=staff)
+    assert [p for _, p in order()] == [0, 1, 2]
+
+
+def test_time_slots_add_up_the_previous_durations(session, startup, staff):
+    second = review_add(
+        session=session, startup=StartupFactory(incubator=startup.incubator), by=staff
+    )
+    Review.objects.filter(pk=second.pk).update(duration_minutes=30)
+    review_add(session=session, startup=StartupFactory(incubator=startup.incubator), by=staff)
+    slots = agenda_slots(session, list(session.reviews.order_by("position")))
+    starts = [timezone.localtime(slot.starts_at).time() for slot in slots]
+    assert starts == [datetime.time(14, 0), datetime.time(14, 50), datetime.time(15, 20)]
+
+
+def test_the_request_is_prefilled_from_the_report(session, startup, intrapreneur, staff):
+    other = StartupFactory(incubator=startup.incubator)
+    review = Review(session=session, startup=other)
+    report = report_start(startup=other, semester=review.semester, by=intrapreneur)
+    report_section_save(
+        report=report, key="request", data={"amount": "320000", "duration_months": 6}, by=None
+    )
+    added = review_add(session=session, startup=other, by=staff)
+    assert added.requested_amount == Decimal("320000")
+    assert added.requested_months == 6
+
+
+def test_an_item_being_voted_is_not_removed(session, staff):
+    review = session.reviews.get()
+    Review.objects.filter(pk=review.pk).update(
+        status=ReviewStatus.VOTING, vote_opened_at=timezone.now()
+    )
+    with pytest.raises(ValidationError):
+        review_remove(review=review, by=staff)
+
+
+def test_an_open_session_agenda_is_frozen(session, startup, staff):
+    Session.objects.filter(pk=session.pk).update(
+        status=SessionStatus.OPEN, convened_at=timezone.now(), opened_at=timezone.now()
+    )
+    with pytest.raises(ValidationError):
+        review_add(session=session, startup=StartupFactory(incubator=startup.incubator), by=staff)
+
+
+def test_agenda_actions_by_htmx_return_the_fresh_agenda(client, session, startup, staff):
+    other = StartupFactory(incubator=startup.incubator, committee_days_ago=200)
+    client.force_login(staff)
+    url = reverse("committees:agenda-add", args=[session.pk])
+    fragment = client.post(url, {"startup": other.pk}, headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    page = client.get(reverse("committees:session", args=[session.pk])).content.decode()
+    html = fragment.content.decode().strip()
+    assert html.startswith('<div id="agenda">')
+    assert without_tokens(html) in without_tokens(page)
+
+
+def test_plain_post_redirects_to_the_agenda(client, session, startup, staff):
+    other = StartupFactory(incubator=startup.incubator, committee_days_ago=200)
+    client.force_login(staff)
+    response = client.post(
+        reverse("committees:agenda-add", args=[session.pk]), {"startup": other.pk}
+    )
+    assert response.status_code == 302
+    assert response["Location"].endswith("#ordre-du-jour")
+    review = session.reviews.get(startup=other)
+    assert review.position == 1
+    client.post(reverse("committees:agenda-move", args=[session.pk, review.pk]), {"vers": "up"})
+    review.refresh_from_db()
+    assert review.position == 0
+
+
+# Convene, copy ----------------------------------------------------------------------------------
+
+
+def test_convening_sends_one_email_per_group_with_the_invitation(
+    session, startup, staff, chair, intrapreneur, django_capture_on_commit_callbacks
+):
+    second = StartupFactory(incubator=startup.incubator)
+    team2 = UserFactory(member_of=second)
+    review_add(session=session, startup=second, by=staff)
+    voter = CommitteeMemberFactory(committee=session.committee).user
+    with django_capture_on_commit_callbacks(execute=True):
+        session_convene(session=session, by=staff)
+    session.refresh_from_db()
+    assert session.status == SessionStatus.CONVENED and session.convened_at
+    assert [sorted(m.to) for m in mail.outbox] == [
+        sorted([chair.user.email, voter.email]),
+        [intrapreneur.email],
+        [team2.email],
+    ]
+    for message in mail.outbox:
+        assert "Convoc" in message.subject or "convoquée" in message.subject
+        assert message.alternatives[0][1] == "text/html"
+        name, ics, mimetype = message.attachments[0]
+        assert name == "seance.ics" and mimetype.startswith("text/calendar")
+        props = unfold(ics)
+        assert props["BEGIN"] == "VCALENDAR" and props["VERSION"] == "2.0"
+        assert props["UID"] == f"seance-{session.pk}@127.0.0.1"
+        assert props["DTSTART"] == session.starts_at.astimezone(datetime.UTC).strftime(
+            "%Y%m%dT%H%M%SZ"
+        )
+        assert props["DURATION"] == "PT1H40M"
+        assert props["LOCATION"] == "Ségur"
+        assert props["SUMMARY"] == session.committee.name
+        assert startup.name in props["DESCRIPTION"] and second.name in props["DESCRIPTION"]
+    assert (
+        session.report_due_on.strftime("%d/%m/%Y")
+        in unfold(mail.outbox[0].attachments[0][1])["DESCRIPTION"]
+    )
+    assert "convoqué·e" in mail.outbox[0].body
+    with pytest.raises(ValidationError):
+        session_convene(session=session, by=staff)
+
+
+def test_the_ics_download_folds_long_lines(client, session, staff):
+    Session.objects.filter(pk=session.pk).update(place="Salle " + "é" * 120)
+    client.force_login(staff)
+    response = client.get(reverse("committees:session-ics", args=[session.pk]))
+    assert response["Content-Type"].startswith("text/calendar")
+    props = unfold(response.content.decode())
+    assert props["LOCATION"] == "Salle " + "é" * 120
+
+
+def test_copy_keeps_the_agenda_except_stopped_startups(session, startup, staff):
+    stopped = StartupFactory(incubator=startup.incubator, stopped=True)
+    Review.objects.create(session=session, startup=stopped, position=1)
+    kept = StartupFactory(incubator=startup.incubator)
+    Review.objects.create(session=session, startup=kept, position=2, duration_minutes=30)
+    copy = session_copy(session=session, by=staff)
+    assert copy.status == SessionStatus.PLANNED and copy.place == session.place
+    assert timezone.localtime(copy.starts_at).time() == datetime.time(14, 0)
+    assert (copy.date.month - session.date.month) % 12 == 6
+    assert [(r.startup, r.position, r.duration_minutes) for r in copy.reviews.all()] == [
+        (startup, 0, 50),
+        (kept, 1, 30),
+    ]
+
+
+# Members and audit -------------------------------------------------------------------------------
+
+
+def test_one_chair_per_committee(session, chair, staff):
+    other = UserFactory()
+    with pytest.raises(ValidationError):
+        member_add(committee=session.committee, user=other, role=MemberRole.CHAIR, by=staff)
+    member = member_add(committee=session.committee, user=other, role=MemberRole.VOTER, by=staff)
+    with pytest.raises(ValidationError):
+        member_change(member=member, role=MemberRole.CHAIR, by=staff)
+    member_remove(member=member, by=staff)
+    assert not session.committee.members.filter(user=other).exists()
+
+
+def test_every_change_is_audited(session, startup, staff):
+    committee = session.committee
+    created = session_create(
+        committee=committee,
+        starts_at=session.starts_at + datetime.timedelta(days=30),
+        place="Ségur",
+        by=staff,
+    )
+    session_update(
+        session=created, starts_at=created.starts_at, place="Bercy", video_url="", by=staff
+    )
+    review = review_add(session=created, startup=startup, by=staff)
+    review_add(session=created, startup=StartupFactory(incubator=startup.incubator), by=staff)
+    review_move(review=review, to="down", by=staff)
+    review_remove(review=review, by=staff)
+    member_add(committee=committee, user=UserFactory(), role=MemberRole.VOTER, by=staff)
+    actions = list(
+        AuditEvent.objects.filter(committee=committee)
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions == [
+        AuditAction.SESSION_CREATED,
+        AuditAction.SESSION_CHANGED,
+        AuditAction.AGENDA_ADDED,
+        AuditAction.AGENDA_ADDED,
+        AuditAction.AGENDA_MOVED,
+        AuditAction.AGENDA_REMOVED,
+        AuditAction.MEMBER_ADDED,
+    ]
+    assert AuditEvent.objects.filter(actor=staff).count() == len(actions)
+
+
+def test_the_audit_trail_is_shown_to_managers_newest_first(client, session, staff):
+    audit(action=AuditAction.SESSION_CREATED, actor=staff, session=session)
+    audit(action=AuditAction.SESSION_CONVENED, actor=staff, session=session)
+    client.force_login(staff)
+    page = client.get(reverse("committees:session", args=[session.pk])).content.decode()
+    assert page.index("Séance convoquée") < page.index("Séance créée")
+
+
+# Forms ------------------------------------------------------------------------------------------
+
+
+def test_creating_a_session_in_the_past_is_refused_in_french(client, session, staff):
+    client.force_login(staff)
+    url = reverse("committees:session-create")
+    response = client.post(
+        url, {"committee": session.committee.pk, "date": "2020-01-01", "time": "14:00"}
+    )
+    assert response.status_code == 422
+    assert "Cette date est passée." in response.content.decode()
+    response = client.post(
+        url,
+        {
+            "committee": session.committee.pk,
+            "date": (TODAY + datetime.timedelta(days=40)).isoformat(),
+            "time": "09:30",
+            "place": "Bercy",
+        },
+    )
+    created = Session.objects.latest("pk")
+    assert response.status_code == 302
+    assert timezone.localtime(created.starts_at).time() == datetime.time(9, 30)
+
+
+def test_managers_add_members_by_email(client, session, staff, sponsor, sponsor_organisation):
+    client.force_login(staff)
+    url = reverse("committees:member-add", args=[session.committee.pk])
+    response = client.post(url, {"email": "personne@nulle.part", "role": MemberRole.VOTER})
+    assert response.status_code == 422
+    assert "Aucun compte Comité n’a cette adresse." in response.content.decode()
+    client.post(
+        url,
+        {"email": sponsor.email, "role": MemberRole.VOTER, "organisation": sponsor_organisation.pk},
+    )
+    member = session.committee.members.get(user=sponsor)
+    assert member.organisation == sponsor_organisation
+    client.force_login(sponsor)
+    page = client.get(reverse("committees:committee", args=[session.committee.pk]))
+    assert page.status_code == 200 and "Ajouter au comité" not in page.content.decode()
+    assert client.post(url, {"email": sponsor.email, "role": "voter"}).status_code == 403
+
+
+# Query counts ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("count", [1, 10])
+def test_the_session_page_queries_do_not_grow(client, session, staff, count):
+    """14 queries with 1 or 10 agenda items (login, roles, agenda, reports, members,
+    proposals, audit trail, the header's nav)."""
+    CommitteeMemberFactory(committee=session.committee)
+
+    for position in range(1, count):
+        Review.objects.create(
+            session=session,
+            startup=StartupFactory(incubator=session.committee.incubator),
+            position=position,
+        )
+    audit(action=AuditAction.SESSION_CREATED, actor=staff, session=session)
+    client.force_login(staff)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("committees:session", args=[session.pk]))
+    assert response.status_code == 200
+    assert len(queries) == 14, [q["sql"] for q in queries]
+
+
+def test_managers_change_the_rules(client, session, staff):
+    client.force_login(staff)
+    url = reverse("committees:committee-rules", args=[session.committee.pk])
+    assert (
+        client.get(reverse("committees:committee", args=[session.committee.pk])).status_code == 200
+    )
+    response = client.post(url, {"quorum": 0, "majority": "simple", "report_lead_days": 7})
+    assert response.status_code == 422
+    client.post(
+        url, {"quorum": 3, "majority": "unanimity", "secret_ballot": "on", "report_lead_days": 10}
+    )
+    session.committee.refresh_from_db()
+    assert (session.committee.quorum, session.committee.secret_ballot) == (3, True)
+    assert AuditEvent.objects.filter(committee=session.committee).exists()
