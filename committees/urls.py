@@ -6,6 +6,7 @@ from . import (
     views_compare,
     views_decisions,
     views_overview,
+    views_prepare,
     views_sessions,
 )
 
@@ -17,4 +18,5 @@ urlpatterns = [
     *views_decisions.urlpatterns,
     *views_sessions.urlpatterns,
     *views_committees.urlpatterns,
+    *views_prepare.urlpatterns,
 ]
