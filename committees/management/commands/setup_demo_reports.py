@@ -19,11 +19,16 @@ from django.utils import timezone
 
 from accounts.models import User
 from metrics.enums import BudgetNature
-from startups.management.commands.setup_demo import DEMO_ACCOUNTS, DEMO_INCUBATOR, DEMO_STARTUP
-from startups.models import Incubator, IncubatorStaff, Startup
+from startups.management.commands.setup_demo import (
+    DEMO_ACCOUNTS,
+    DEMO_INCUBATOR,
+    DEMO_SPONSOR,
+    DEMO_STARTUP,
+)
+from startups.models import Incubator, IncubatorStaff, Organisation, Startup
 
-from ...enums import ReportStatus
-from ...models import Committee, Review, SemesterReport, Session
+from ...enums import MemberRole, ReportStatus
+from ...models import Committee, CommitteeMember, Review, SemesterReport, Session
 from ...sections import SECTIONS
 from ...services import (
     report_accept,
@@ -39,6 +44,14 @@ SESSION_TIME = datetime.time(14, 0)
 SESSION_PLACE = "DINUM, 20 avenue de Ségur, 75007 Paris"
 STAFF_EMAIL = DEMO_ACCOUNTS[1][0]
 INTRAPRENEUR_EMAIL = DEMO_ACCOUNTS[3][0]
+CHAIR_EMAIL = DEMO_ACCOUNTS[2][0]
+# Two more voting sponsors' representatives, for the live session's quorum and tallies.
+VOTERS = [
+    ("sponsor2@comite.example", "Morgan", "Sponsor"),
+    ("sponsor3@comite.example", "Louise", "Sponsor"),
+]
+VOTER_PASSWORD = "comite-demo-2026"
+QUORUM = 2
 
 
 def standards(now: str, next_: str) -> dict[str, str]:
@@ -373,6 +386,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             session = self.session(incubator, today)
             self.agenda(session, incubator)
+            self.members(session.committee, session)
         if self.created:
             self.stdout.write(
                 "Bilans de démonstration (textes rédigés pour la démonstration d’après le pitch "
@@ -473,3 +487,37 @@ class Command(BaseCommand):
             year=following.year, half=following.half, nature=BudgetNature.FORECAST
         ).aggregate(total=Sum("paid"))["total"]
         return str((forecast or Decimal(default)).quantize(Decimal("1")))
+
+    def members(self, committee, session):
+        """The chair (speaking for the DINUM), the portfolio manager as incubator staff, and
+        two voters speaking for sponsors of startups on the agenda; a quorum of two."""
+        if committee.quorum != QUORUM:
+            committee.quorum = QUORUM
+            committee.save(update_fields=["quorum"])
+        sponsors = list(
+            Organisation.objects.filter(sponsored_startups__reviews__session=session)
+            .exclude(slug=DEMO_SPONSOR)
+            .distinct()
+            .order_by("name")[: len(VOTERS)]
+        )
+        seats = [
+            (CHAIR_EMAIL, MemberRole.CHAIR, Organisation.objects.filter(slug=DEMO_SPONSOR).first()),
+            (STAFF_EMAIL, MemberRole.STAFF, None),
+        ]
+        for (email, first_name, last_name), organisation in zip(VOTERS, sponsors, strict=False):
+            user, created = User.objects.get_or_create(
+                email=email, defaults={"first_name": first_name, "last_name": last_name}
+            )
+            if created:
+                user.set_password(VOTER_PASSWORD)
+                user.save(update_fields=["password"])
+                self.created.append(f"compte {email} (mot de passe {VOTER_PASSWORD})")
+            seats.append((email, MemberRole.VOTER, organisation))
+        for email, role, organisation in seats:
+            user = User.objects.filter(email=email).first()
+            if user is None or committee.members.filter(user=user).exists():
+                continue
+            CommitteeMember.objects.create(
+                committee=committee, user=user, role=role, organisation=organisation
+            )
+            self.created.append(f"{email} : {MemberRole(role).label} du comité")
