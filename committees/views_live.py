@@ -1,0 +1,244 @@
+"""The session live: the chair notes who is present and opens and closes each item's vote,
+voters vote, everyone follows without reloading (htmx polls the board every 2 s; every action
+also works as a plain form, POST-redirect-GET)."""
+
+from dataclasses import dataclass, field
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, path, reverse
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseStopPolling
+from dsfr.forms import DsfrBaseForm
+
+from .enums import VOTING_ROLES, Outcome, ReviewStatus, SessionStatus
+from .models import Attendance, CommitteeMember, Conflict, Review, Vote
+from .session_access import get_session_for
+from .voting import attendance_set, compute_tally, session_open, vote_cast, vote_close, vote_open
+
+
+class VoteForm(DsfrBaseForm):
+    choice = forms.ChoiceField(
+        label="Votre vote", choices=Outcome.choices, widget=forms.RadioSelect
+    )
+    amount = forms.DecimalField(
+        label="Montant proposé (€)",
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        help_text="Pour refinancer ou ajuster.",
+    )
+    months = forms.IntegerField(
+        label="Durée proposée (mois)", required=False, min_value=1, max_value=12
+    )
+    comment = forms.CharField(
+        label="Commentaire", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+@dataclass
+class Item:
+    review: Review
+    voters: list = field(default_factory=list)
+    eligible: set = field(default_factory=set)
+    my_vote: Vote | None = None
+    can_vote: bool = False
+    tally: object = None
+    votes: list = field(default_factory=list)
+    decide_url: str | None = None
+
+
+def decide_url(session, review) -> str | None:
+    try:
+        return reverse("committees:review-decide", args=[session.pk, review.pk])
+    except NoReverseMatch:  # the decisions pages are not there yet
+        return None
+
+
+def board_context(request, session, roles, *, form=None, preserve=True, notice=None) -> dict:
+    """Everything the board shows, in a fixed number of queries whatever the agenda's length:
+    items, members, attendance, conflicts, votes."""
+    reviews = list(session.reviews.select_related("startup").order_by("position", "id"))
+    members = list(
+        CommitteeMember.objects.filter(committee_id=session.committee_id)
+        .select_related("user")
+        .order_by("role", "id")
+    )
+    present = dict(Attendance.objects.filter(session=session).values_list("member_id", "present"))
+    conflicts = set(
+        Conflict.objects.filter(review__session=session).values_list("review_id", "member_id")
+    )
+    votes = list(Vote.objects.filter(review__session=session).order_by("cast_at", "id"))
+    by_id = {member.pk: member for member in members}
+    for vote in votes:
+        user = by_id[vote.member_id].user
+        vote.member_name = user.get_full_name() or user.email
+    for member in members:
+        member.is_present = bool(present.get(member.pk))
+    present_voters = {m.pk for m in members if m.role in VOTING_ROLES and present.get(m.pk)}
+    me = roles.member
+    follows = me is not None or roles.staff  # teams see neither votes nor names before the tally
+    secret = session.committee.secret_ballot
+    items = []
+    for review in reviews:
+        item = Item(review=review)
+        item.eligible = {pk for pk in present_voters if (review.pk, pk) not in conflicts}
+        item.votes = [vote for vote in votes if vote.review_id == review.pk]
+        item.voters = [by_id[vote.member_id] for vote in item.votes]
+        if me is not None:
+            item.my_vote = next((v for v in item.votes if v.member_id == me.pk), None)
+            item.can_vote = review.status == ReviewStatus.VOTING and me.pk in item.eligible
+        if review.status in (ReviewStatus.VOTED, ReviewStatus.DECIDED):
+            item.tally = compute_tally(session.committee.majority, item.votes, item.eligible)
+            item.decide_url = decide_url(session, review) if roles.chair or roles.manager else None
+        if not follows and review.status == ReviewStatus.VOTING:
+            item.voters, item.votes = [], []
+        if secret or (not follows and item.tally is None):
+            item.votes = []  # never who voted what
+        items.append(item)
+    voting = next((item for item in items if item.review.status == ReviewStatus.VOTING), None)
+    return {
+        "session": session,
+        "roles": roles,
+        "items": items,
+        "members": members,
+        "present": present,
+        "quorum": {"present": len(present_voters), "required": session.committee.quorum},
+        "voting": voting,
+        "follows": follows,
+        "secret": secret,
+        "form": form or VoteForm(),
+        "preserve": preserve,
+        "notice": notice,
+        "polling": session.status != SessionStatus.CLOSED,
+    }
+
+
+def session_live(request, pk):
+    session, roles = get_session_for(request, pk)
+    return render(request, "committees/live.html", board_context(request, session, roles))
+
+
+def session_live_board(request, pk):
+    """The polled fragment; polling stops (HTTP 286) once the session is closed."""
+    session, roles = get_session_for(request, pk)
+    response = render(request, "committees/live.html#board", board_context(request, session, roles))
+    if session.status == SessionStatus.CLOSED:
+        return HttpResponseStopPolling(response.content)
+    return response
+
+
+def done(request, session, roles, *, error=None, success=None, form=None):
+    """htmx: the fresh board with the outcome; otherwise a message and back to the page."""
+    if request.htmx:
+        notice = {"error": error} if error else {"success": success} if success else None
+        context = board_context(
+            request, session, roles, form=form, preserve=form is None, notice=notice
+        )
+        return render(request, "committees/live.html#board", context)
+    if error:
+        messages.error(request, error)
+    elif success:
+        messages.success(request, success)
+    return redirect("committees:session-live", pk=session.pk)
+
+
+def refusal(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+@require_POST
+def live_session_open(request, pk):
+    session, roles = get_session_for(request, pk, to="chair")
+    try:
+        session_open(session=session, by=request.user)
+    except ValidationError as error:
+        return done(request, session, roles, error=refusal(error))
+    return done(request, session, roles, success="La séance est ouverte.")
+
+
+@require_POST
+def live_attendance(request, pk):
+    """The chair's attendance form: the checked members are present, the others absent."""
+    session, roles = get_session_for(request, pk, to="chair")
+    checked = set(request.POST.getlist("present"))
+    current = dict(Attendance.objects.filter(session=session).values_list("member_id", "present"))
+    try:
+        for member in session.committee.members.select_related("user"):
+            is_present = str(member.pk) in checked
+            if current.get(member.pk) != is_present:
+                attendance_set(session=session, member=member, present=is_present, by=request.user)
+    except ValidationError as error:
+        return done(request, session, roles, error=refusal(error))
+    return done(request, session, roles, success="Présences enregistrées.")
+
+
+def get_review(session, review_pk) -> Review:
+    return get_object_or_404(
+        Review.objects.select_related("session__committee", "startup"),
+        pk=review_pk,
+        session=session,
+    )
+
+
+@require_POST
+def live_vote_open(request, pk, review_pk):
+    session, roles = get_session_for(request, pk, to="chair")
+    review = get_review(session, review_pk)
+    try:
+        vote_open(review=review, by=request.user)
+    except ValidationError as error:
+        return done(request, session, roles, error=refusal(error))
+    return done(request, session, roles, success=f"Vote ouvert : {review.startup}.")
+
+
+@require_POST
+def live_vote_close(request, pk, review_pk):
+    session, roles = get_session_for(request, pk, to="chair")
+    review = get_review(session, review_pk)
+    try:
+        vote_close(review=review, by=request.user)
+    except ValidationError as error:
+        return done(request, session, roles, error=refusal(error))
+    return done(request, session, roles, success=f"Vote clos : {review.startup}.")
+
+
+@require_POST
+def live_vote(request, pk, review_pk):
+    session, roles = get_session_for(request, pk, to="vote")
+    review = get_review(session, review_pk)
+    form = VoteForm(request.POST)
+    if not form.is_valid():
+        if request.htmx:
+            return done(request, session, roles, form=form)
+        messages.error(request, "Votre vote n’est pas enregistré : vérifier le formulaire.")
+        return redirect("committees:session-live", pk=session.pk)
+    try:
+        vote_cast(review=review, member=roles.member, **form.cleaned_data)
+    except ValidationError as error:
+        return done(request, session, roles, error=refusal(error))
+    except PermissionDenied as error:
+        return done(request, session, roles, error=str(error))
+    return done(request, session, roles, success="Votre vote est enregistré.")
+
+
+urlpatterns = [
+    path("seances/<int:pk>/direct/", session_live, name="session-live"),
+    path("seances/<int:pk>/direct/tableau/", session_live_board, name="session-live-board"),
+    path("seances/<int:pk>/direct/ouvrir/", live_session_open, name="session-live-open"),
+    path("seances/<int:pk>/direct/presences/", live_attendance, name="session-live-attendance"),
+    path(
+        "seances/<int:pk>/direct/<int:review_pk>/ouvrir-le-vote/",
+        live_vote_open,
+        name="session-live-vote-open",
+    ),
+    path(
+        "seances/<int:pk>/direct/<int:review_pk>/clore-le-vote/",
+        live_vote_close,
+        name="session-live-vote-close",
+    ),
+    path("seances/<int:pk>/direct/<int:review_pk>/voter/", live_vote, name="session-live-vote"),
+]

@@ -1,0 +1,333 @@
+"""The session itself: attendance, quorum, opening and closing each item's vote, casting votes,
+the tally.
+
+Concurrency (DESIGN "concurrency on purpose"): a vote takes its agenda item's row `FOR SHARE`
+on PostgreSQL, so that many voters proceed at once, while closing the vote takes it
+`FOR UPDATE`: the close waits for the votes being written, and a vote arriving afterwards reads
+the item's new status and is refused. Every vote is thus cast before `vote_closed_at`. The
+`vote_once` unique constraint makes a second click or a second tab a refusal, never a second or
+changed vote.
+
+Majority rules (over the votes cast, abstentions do not count against):
+- simple: one outcome has strictly more than half of the votes cast;
+- two thirds: one outcome has at least two thirds of the votes cast;
+- unanimity: every eligible member voted and all for the same outcome (one eligible member who
+  did not vote breaks unanimity).
+No vote cast: no majority.
+"""
+
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from .audit import audit
+from .enums import (
+    VOTING_ROLES,
+    AuditAction,
+    Majority,
+    MemberRole,
+    Outcome,
+    ReviewStatus,
+    SessionStatus,
+)
+from .models import Attendance, CommitteeMember, Conflict, Review, Session, Vote
+
+ALREADY_VOTED = "Votre vote est déjà enregistré."
+
+
+def _require_chair(session: Session, by) -> None:
+    is_chair = CommitteeMember.objects.filter(
+        committee_id=session.committee_id, user=by, role=MemberRole.CHAIR
+    ).exists()
+    if not is_chair:
+        raise PermissionDenied("Seul·e le·la président·e du comité conduit la séance.")
+
+
+def _locked_session(session: Session) -> Session:
+    return (
+        Session.objects.select_for_update(of=("self",))
+        .select_related("committee")
+        .get(pk=session.pk)
+    )
+
+
+# Attendance and quorum
+
+
+@transaction.atomic
+def attendance_set(*, session: Session, member: CommitteeMember, present: bool, by) -> Attendance:
+    """Record whether a member is present (the chair, while the session is convened or open)."""
+    _require_chair(session, by)
+    session = _locked_session(session)
+    if session.status not in (SessionStatus.CONVENED, SessionStatus.OPEN):
+        raise ValidationError("Les présences se notent quand la séance est convoquée ou ouverte.")
+    if member.committee_id != session.committee_id:
+        raise ValidationError("Cette personne n’est pas membre du comité.")
+    attendance, created = Attendance.objects.get_or_create(
+        session=session, member=member, defaults={"present": present}
+    )
+    if not created and attendance.present != present:
+        attendance.present = present
+        attendance.save(update_fields=["present", "updated_at"])
+    elif not created:
+        return attendance
+    audit(
+        action=AuditAction.ATTENDANCE,
+        actor=by,
+        session=session,
+        member=member.pk,
+        name=member.user.get_full_name() or str(member.user),
+        present=present,
+    )
+    return attendance
+
+
+@transaction.atomic
+def session_open(*, session: Session, by) -> Session:
+    """The chair opens a convened session."""
+    _require_chair(session, by)
+    now = timezone.now()
+    updated = Session.objects.filter(pk=session.pk, status=SessionStatus.CONVENED).update(
+        status=SessionStatus.OPEN, opened_at=now
+    )
+    if not updated:
+        raise ValidationError("Seule une séance convoquée peut être ouverte.")
+    session.status, session.opened_at = SessionStatus.OPEN, now
+    audit(action=AuditAction.SESSION_OPENED, actor=by, session=session)
+    return session
+
+
+@dataclass(frozen=True)
+class Quorum:
+    present: int
+    required: int
+
+    @property
+    def reached(self) -> bool:
+        return self.present >= self.required
+
+
+def _present_voters(session_id: int):
+    return CommitteeMember.objects.filter(role__in=VOTING_ROLES).filter(
+        Exists(
+            Attendance.objects.filter(session_id=session_id, member=OuterRef("pk"), present=True)
+        )
+    )
+
+
+def quorum(session: Session, review: Review | None = None) -> Quorum:
+    """Voting members present (and, for one item, not recused on it) against the quorum."""
+    if review is not None:
+        members = eligible_voters(review)
+    else:
+        members = _present_voters(session.pk).filter(committee_id=session.committee_id)
+    return Quorum(present=members.count(), required=session.committee.quorum)
+
+
+def eligible_voters(review: Review):
+    """Voting members present at the session and without a conflict on this item."""
+    return (
+        _present_voters(review.session_id)
+        .filter(committee_id=review.session.committee_id)
+        .exclude(Exists(Conflict.objects.filter(review_id=review.pk, member=OuterRef("pk"))))
+    )
+
+
+# Votes
+
+
+@transaction.atomic
+def vote_open(*, review: Review, by) -> Review:
+    """The chair opens the vote on one item: session open, quorum reached on this item (the
+    recused do not count), no other item being voted on."""
+    session = review.session
+    _require_chair(session, by)
+    session = _locked_session(session)
+    if session.status != SessionStatus.OPEN:
+        raise ValidationError("Le vote s’ouvre pendant la séance.")
+    if session.reviews.filter(status=ReviewStatus.VOTING).exclude(pk=review.pk).exists():
+        raise ValidationError("Un autre vote est déjà ouvert : clore ce vote d’abord.")
+    count = quorum(session, review)
+    if not count.reached:
+        raise ValidationError(
+            f"Quorum non atteint : {count.present} membre(s) votant(s) présent(s) sur "
+            f"{count.required} requis."
+        )
+    now = timezone.now()
+    updated = Review.objects.filter(pk=review.pk, status=ReviewStatus.PENDING).update(
+        status=ReviewStatus.VOTING, vote_opened_at=now
+    )
+    if not updated:
+        raise ValidationError("Ce vote a déjà été ouvert.")
+    review.status, review.vote_opened_at = ReviewStatus.VOTING, now
+    audit(action=AuditAction.VOTE_OPENED, actor=by, review=review, present=count.present)
+    return review
+
+
+def _review_status_for_share(review: Review) -> str:
+    """The item's status, its row locked FOR SHARE on PostgreSQL until the transaction ends."""
+    table = Review._meta.db_table
+    lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT status FROM {table} WHERE id = %s{lock}", [review.pk])  # noqa: S608
+        row = cursor.fetchone()
+    if row is None:
+        raise ValidationError("Ce passage n’existe plus.")
+    return row[0]
+
+
+@transaction.atomic
+def vote_cast(
+    *,
+    review: Review,
+    member: CommitteeMember,
+    choice: str,
+    amount: Decimal | None = None,
+    months: int | None = None,
+    comment: str = "",
+) -> Vote:
+    """An eligible member's vote on the item being voted on: once, never changed."""
+    if choice not in Outcome.values:
+        raise ValidationError({"choice": "Choisir refinancer, ajuster ou arrêter."})
+    if amount is not None and amount < 0:
+        raise ValidationError({"amount": "Un montant ne peut pas être négatif."})
+    if months is not None and not 1 <= months <= 12:
+        raise ValidationError({"months": "Une durée va d’un à douze mois."})
+    if choice == Outcome.STOP:
+        amount = months = None
+    if _review_status_for_share(review) != ReviewStatus.VOTING:
+        raise ValidationError("Le vote sur ce passage n’est pas ouvert.")
+    if Vote.objects.filter(review=review, member=member).exists():
+        raise ValidationError(ALREADY_VOTED)
+    if not eligible_voters(review).filter(pk=member.pk).exists():
+        raise PermissionDenied(
+            "Seuls les membres votants présents et sans conflit d’intérêts votent sur ce passage."
+        )
+    try:
+        with transaction.atomic():
+            vote = Vote.objects.create(
+                review=review,
+                member=member,
+                choice=choice,
+                amount=amount,
+                months=months,
+                comment=comment,
+            )
+    except IntegrityError as error:  # the same vote from another tab, at the same instant
+        raise ValidationError(ALREADY_VOTED) from error
+    secret = review.session.committee.secret_ballot
+    detail = {"member": member.pk}
+    if not secret:
+        detail |= {"choice": choice, "amount": str(amount) if amount is not None else None}
+        detail["months"] = months
+    audit(action=AuditAction.VOTE_CAST, actor=member.user, review=review, **detail)
+    return vote
+
+
+@transaction.atomic
+def vote_close(*, review: Review, by) -> Review:
+    """The chair closes the vote: it waits for the votes being written (their FOR SHARE lock),
+    and every vote after this is refused."""
+    _require_chair(review.session, by)
+    locked = Review.objects.select_for_update(of=("self",)).get(pk=review.pk)
+    if locked.status != ReviewStatus.VOTING:
+        raise ValidationError("Seul un vote ouvert peut être clos.")
+    locked.status, locked.vote_closed_at = ReviewStatus.VOTED, timezone.now()
+    locked.save(update_fields=["status", "vote_closed_at"])
+    review.status, review.vote_closed_at = locked.status, locked.vote_closed_at
+    result = tally(review)
+    audit(
+        action=AuditAction.VOTE_CLOSED,
+        actor=by,
+        review=review,
+        counts=result.counts,
+        abstentions=result.abstentions,
+        outcome=result.outcome or "",
+    )
+    return review
+
+
+# The tally
+
+
+@dataclass
+class Tally:
+    majority: str
+    counts: dict[str, int]
+    eligible: int
+    abstentions: int
+    outcome: str | None
+    median_amount: Decimal | None = None
+    median_months: int | None = None
+    voter_ids: set[int] = field(default_factory=set)
+
+    @property
+    def cast(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def reached(self) -> bool:
+        return self.outcome is not None
+
+    @property
+    def rows(self) -> list[tuple[str, int]]:
+        return [(label, self.counts[value]) for value, label in Outcome.choices]
+
+    @property
+    def majority_label(self) -> str:
+        return Majority(self.majority).label
+
+    @property
+    def outcome_label(self) -> str:
+        return Outcome(self.outcome).label if self.outcome else "Pas de majorité"
+
+
+def majority_outcome(majority: str, counts: dict[str, int], abstentions: int) -> str | None:
+    """The outcome the rule gives, or None ("pas de majorité")."""
+    cast = sum(counts.values())
+    if not cast:
+        return None
+    outcome, top = max(counts.items(), key=lambda item: item[1])
+    if majority == Majority.SIMPLE:
+        return outcome if 2 * top > cast else None
+    if majority == Majority.TWO_THIRDS:
+        return outcome if 3 * top >= 2 * cast else None
+    return outcome if top == cast and abstentions == 0 else None
+
+
+def compute_tally(majority: str, votes, eligible_ids: set[int]) -> Tally:
+    """The tally of these votes (Vote rows) given who was eligible: no query."""
+    counts = Counter(dict.fromkeys(Outcome.values, 0))
+    counts.update(vote.choice for vote in votes)
+    voter_ids = {vote.member_id for vote in votes}
+    abstentions = len(eligible_ids - voter_ids)
+    outcome = majority_outcome(majority, dict(counts), abstentions)
+    result = Tally(
+        majority=majority,
+        counts=dict(counts),
+        eligible=len(eligible_ids),
+        abstentions=abstentions,
+        outcome=outcome,
+        voter_ids=voter_ids,
+    )
+    if outcome:
+        winners = [vote for vote in votes if vote.choice == outcome]
+        amounts = [vote.amount for vote in winners if vote.amount is not None]
+        months = [vote.months for vote in winners if vote.months is not None]
+        result.median_amount = statistics.median(amounts) if amounts else None
+        result.median_months = statistics.median_low(months) if months else None
+    return result
+
+
+def tally(review: Review) -> Tally:
+    """The counts per outcome, the abstentions (eligible members who did not vote), the
+    majority under the committee's rule, the median amount and duration of the majority."""
+    votes = list(Vote.objects.filter(review=review))
+    eligible = set(eligible_voters(review).values_list("pk", flat=True))
+    return compute_tally(review.session.committee.majority, votes, eligible)
