@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from committees.audit import audit
 from committees.enums import AuditAction, MemberRole, ReviewStatus, SessionStatus
-from committees.models import AuditEvent, CommitteeMember, Review, Session
+from committees.models import AuditEvent, Committee, CommitteeMember, Review, Session
 from committees.services import report_section_save, report_start
 from committees.sessions import (
     agenda_proposals,
@@ -34,11 +34,14 @@ from committees.sessions import (
 from tests.factories import (
     TODAY,
     CommitteeMemberFactory,
+    OrganisationFactory,
     StartupFactory,
     UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
+
+from tests.committees.test_demo_reports import portfolio  # noqa: E402, F401  (fixture)
 
 
 def without_tokens(html: str) -> str:
@@ -448,3 +451,20 @@ def test_managers_change_the_rules(client, session, staff):
     session.committee.refresh_from_db()
     assert (session.committee.quorum, session.committee.secret_ballot) == (3, True)
     assert AuditEvent.objects.filter(committee=session.committee).exists()
+
+
+def test_the_demo_committee_has_a_chair_staff_and_voters(portfolio):  # noqa: F811
+    from tests.committees.test_demo_reports import run
+
+    Startup = StartupFactory._meta.model
+    other = OrganisationFactory(slug="dgfip-demo", name="DGFiP")
+    Startup.objects.get(slug="jeveuxaider").sponsors.add(other)
+    run("setup_demo_reports")
+    committee = Committee.objects.get()
+    roles = {m.user.email: (m.role, m.organisation_id) for m in committee.members.all()}
+    assert roles["sponsor@comite.example"][0] == MemberRole.CHAIR
+    assert roles["incubateur@comite.example"][0] == MemberRole.STAFF
+    assert roles["sponsor2@comite.example"] == (MemberRole.VOTER, other.pk)
+    assert committee.quorum == 2
+    run("setup_demo_reports")
+    assert committee.members.count() == len(roles)
