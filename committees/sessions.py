@@ -28,7 +28,6 @@ PREPARING = (SessionStatus.PLANNED, SessionStatus.CONVENED)
 COPY_AFTER_MONTHS = 6
 # Until the lead adds a dedicated action to AuditAction (a migration), rule changes are
 # recorded as a change of the committee's membership, with the rules in the detail.
-RULES_CHANGED = getattr(AuditAction, "COMMITTEE_CHANGED", AuditAction.MEMBER_CHANGED)
 
 
 # Members ----------------------------------------------------------------------------------------
@@ -117,7 +116,7 @@ def committee_update(
     for name, value in rules.items():
         setattr(committee, name, value)
     committee.save(update_fields=list(rules))
-    audit(action=RULES_CHANGED, actor=by, committee=committee, rules=rules)
+    audit(action=AuditAction.COMMITTEE_CHANGED, actor=by, committee=committee, rules=rules)
 
 
 # Sessions ---------------------------------------------------------------------------------------
@@ -373,7 +372,7 @@ def review_update(
         setattr(review, name, value)
     review.save(update_fields=list(changed))
     audit(
-        action=AuditAction.SESSION_CHANGED,
+        action=AuditAction.AGENDA_ITEM_CHANGED,
         actor=by,
         review=review,
         startup=review.startup.slug,
