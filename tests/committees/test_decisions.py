@@ -1,13 +1,18 @@
 """The decision, the close of the session, the minutes, the exports and the open data."""
 
+import csv
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
+from lxml import html as lxml_html
 
 from committees import decisions
 from committees.decisions import decision_correct, decision_record, session_close, split_amount
@@ -334,3 +339,249 @@ def test_close_sends_the_minutes_to_members_and_teams(
     assert "Refinancer" in members.body and "Publier la page de statistiques" in members.body
     html = members.alternatives[0][0]
     assert "Relevé de décisions" in html and "<strong>Refinancer</strong>" in html
+
+
+# Pages
+
+
+def decide_url(review):
+    return reverse("committees:review-decide", args=[review.session_id, review.pk])
+
+
+def minutes_url(session):
+    return reverse("committees:session-minutes", args=[session.pk])
+
+
+def text(response) -> str:
+    content = response.content.decode().replace("\xa0", " ").replace("\u202f", " ")
+    return " ".join(content.split())
+
+
+def test_decision_form_preselects_the_majority_and_shows_the_tally(client, review, chair):
+    client.force_login(chair)
+    response = client.get(decide_url(review))
+    assert response.status_code == 200
+    page = lxml_html.fromstring(response.content)
+    checked = page.cssselect("input[name=outcome][checked]")
+    assert [radio.get("value") for radio in checked] == ["refinance"]
+    assert page.cssselect("#id_amount")[0].get("value") == "240000.00"
+    assert page.cssselect("#id_next_committee_on")[0].get("value") == "2027-06-10"
+    content = text(response)
+    assert "Refinancer : 2" in content and "Ajuster : 1" in content
+
+
+def test_decision_form_records_and_redirects(client, review, chair, startup):
+    metric = MetricFactory(startup=startup, label="Dossiers")
+    client.force_login(chair)
+    data = {
+        "outcome": "refinance",
+        "amount": "240000",
+        "months": "6",
+        "conditions": "Ouvrir les statistiques",
+        "objective_1_metric": metric.pk,
+        "objective_1_target": "1200",
+        "objective_1_due_on": "2027-06-30",
+    }
+    response = client.post(decide_url(review), data)
+    assert response.status_code == 302
+    decision = Decision.objects.get(review=review)
+    assert decision.conditions == "Ouvrir les statistiques"
+    assert decision.objectives.get().target == Decimal("1200")
+
+
+def test_a_different_outcome_without_reason_is_refused_next_to_the_field(client, review, chair):
+    client.force_login(chair)
+    response = client.post(decide_url(review), {"outcome": "adjust", "amount": "100000"})
+    assert response.status_code == 200
+    page = lxml_html.fromstring(response.content)
+    errors = page.cssselect("#id_reason-desc-error .fr-error-text")
+    assert "indiquer le motif" in errors[0].text_content()
+    assert not Decision.objects.exists()
+
+
+def test_an_incomplete_objective_is_refused_next_to_its_fields(client, review, chair, startup):
+    metric = MetricFactory(startup=startup)
+    client.force_login(chair)
+    response = client.post(
+        decide_url(review),
+        {"outcome": "refinance", "amount": "1000", "objective_1_metric": metric.pk},
+    )
+    page = lxml_html.fromstring(response.content)
+    assert page.cssselect("#id_objective_1_target-desc-error .fr-error-text")
+    assert not Decision.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["sponsor", "staff", "intrapreneur", "outsider"])
+def test_only_the_chair_opens_the_decision_form_and_closes(client, review, persona, request):
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(decide_url(review)).status_code == 403
+    assert client.post(decide_url(review), {"outcome": "refinance"}).status_code == 403
+    close = reverse("committees:session-close", args=[review.session_id])
+    assert client.post(close).status_code == 403
+    assert not Decision.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [("chair", 200), ("sponsor", 200), ("staff", 200), ("intrapreneur", 200), ("outsider", 403)],
+)
+def test_who_reads_the_minutes(client, review, persona, status, request):
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(minutes_url(review.session)).status_code == status
+
+
+def test_close_button_refuses_with_the_undecided_items_then_closes(client, review, chair):
+    client.force_login(chair)
+    close = reverse("committees:session-close", args=[review.session_id])
+    response = client.post(close, follow=True)
+    assert "Mon Service" in text(response) and "pas encore de décision" in text(response)
+    record(review, chair)
+    response = client.post(close)
+    assert response.url == minutes_url(review.session)
+    review.session.refresh_from_db()
+    assert review.session.status == SessionStatus.CLOSED
+
+
+def test_minutes_content_with_named_votes_and_corrections(client, review, chair, startup):
+    metric = MetricFactory(startup=startup, label="Dossiers déposés", unit="dossiers")
+    decision = record(
+        review,
+        chair,
+        conditions="Recruter",
+        objectives=[(metric, Decimal("1500"), datetime.date(2027, 6, 30))],
+    )
+    session_close(session=review.session, by=chair)
+    decision_correct(
+        decision=decision,
+        outcome=Outcome.ADJUST,
+        amount=Decimal("120000"),
+        reason="Montant revu avec le sponsor",
+        by=chair,
+    )
+    client.force_login(chair)
+    content = text(client.get(minutes_url(review.session)))
+    for expected in (
+        "Relevé de décisions",
+        "Comité de la Fabrique",
+        "Ségur, salle 4012",
+        "Camille Président",
+        "Ajuster",
+        "120 000 €",
+        "Décision corrigée",
+        "Montant revu avec le sponsor",
+        "Corrige la décision",
+        "Refinancer 2, Ajuster 1, Arrêter 0",
+    ):
+        assert expected in content, expected
+    assert "sponsor@example.org : Refinancer" in content or "Refinancer</li>" in content
+
+
+def test_secret_ballot_minutes_give_counts_only(client, review, chair):
+    review.session.committee.secret_ballot = True
+    review.session.committee.save()
+    record(review, chair)
+    client.force_login(chair)
+    content = text(client.get(minutes_url(review.session)))
+    assert "Refinancer 2" in content and "bulletin secret" in content
+    assert "voter2@example.org :" not in content
+
+
+def count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+MINUTES_QUERIES = 15
+
+
+def test_minutes_query_count_is_pinned_with_1_and_10_items(client, review, chair, session):
+    metric = MetricFactory(startup=review.startup)
+    record(review, chair, objectives=[(metric, Decimal("1"), TODAY)])
+    client.force_login(chair)
+    with_one = count_queries(client, minutes_url(session))
+    for _ in range(9):
+        item = add_item(session, StartupFactory())
+        record(item, chair)
+    assert (with_one, count_queries(client, minutes_url(session))) == (
+        MINUTES_QUERIES,
+        MINUTES_QUERIES,
+    )
+
+
+# Exports and open data
+
+
+def test_staff_exports_csv_and_json(client, review, chair, staff):
+    record(review, chair)
+    other_incubator = StartupFactory()  # another incubator's decision is not exported
+    client.force_login(staff)
+    response = client.get(reverse("committees:decisions-csv"))
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["startup"], row["session_date"], row["outcome"], row["amount"]) == (
+        "Mon Service",
+        "2026-12-08",
+        "refinance",
+        "240000.00",
+    )
+    assert (row["start"], row["end"], row["months"], row["provisional"]) == (
+        "2027-01-25",
+        "2027-07-24",
+        "6",
+        "non",
+    )
+    assert row["sponsors"] == "Direction générale des finances publiques"
+    data = client.get(reverse("committees:decisions-json")).json()
+    assert [d["startup_slug"] for d in data["decisions"]] == ["mon-service"]
+    assert other_incubator.slug not in str(data)
+
+
+def test_exports_filter_by_dates_and_incubator(client, review, chair, superuser):
+    record(review, chair)
+    client.force_login(superuser)
+    url = reverse("committees:decisions-json")
+    assert len(client.get(url, {"du": "2026-12-01", "au": "2026-12-31"}).json()["decisions"]) == 1
+    assert client.get(url, {"du": "2027-01-01"}).json()["decisions"] == []
+    assert client.get(url, {"incubateur": "ailleurs"}).json()["decisions"] == []
+    assert len(client.get(url, {"incubateur": "fabrique"}).json()["decisions"]) == 1
+
+
+@pytest.mark.parametrize("persona", ["sponsor", "intrapreneur", "outsider"])
+def test_exports_are_for_staff(client, review, persona, request):
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(reverse("committees:decisions-csv")).status_code == 403
+    assert client.get(reverse("committees:decisions-json")).status_code == 403
+
+
+def test_open_data_lists_public_startups_only_without_login(client, session, chair, startup):
+    public = StartupFactory(name="Service public ouvert", public_page=True)
+    record(add_item(session, public), chair)
+    record(add_item(session, startup), chair)
+    response = client.get(reverse("committees:decisions-open-data"))
+    assert response.status_code == 200
+    names = [d["startup"] for d in response.json()["decisions"]]
+    assert names == ["Service public ouvert"]
+
+
+def test_startup_page_shows_the_decision_and_the_minutes_link(client, review, chair, outsider):
+    record(review, chair, conditions="Publier le budget")
+    client.force_login(chair)
+    content = text(client.get(review.startup.get_absolute_url()))
+    assert "Décisions des comités" in content and "Publier le budget" in content
+    assert minutes_url(review.session) in content
+    client.force_login(outsider)
+    content = text(client.get(review.startup.get_absolute_url()))
+    assert "Publier le budget" in content and minutes_url(review.session) not in content
+
+
+def test_sponsor_page_and_portfolio_show_the_last_decision(client, review, chair, sponsor):
+    record(review, chair)
+    client.force_login(sponsor)
+    content = text(client.get(review.startup.sponsors.first().get_absolute_url()))
+    assert "Dernières décisions sur les startups financées" in content
+    assert "240 000 € sur 6 mois" in content
+    content = text(client.get(reverse("startups:portfolio")))
+    assert "Dernière décision" in content and "Refinancer" in content

@@ -23,12 +23,14 @@ PAGES = {
 # Pinned: a change here is a decision, never an accident (les-emplois snapshot queries).
 # Each page: session and user (2), the request's savepoint and release (2), then its own.
 QUERIES = {
-    "portfolio": 9,
-    "portfolio_filtered": 9,
-    "startup": 16,  # + the impact panel: may read, metrics, measurements, budget lines
-    "incubator": 9,
-    "sponsor": 9,
-    "home": 11,  # + the "Mes séances" block (committees tag `my_sessions`)
+    # + the last decision of the startups in the table (committees tag `last_decisions`)
+    "portfolio": 10,
+    "portfolio_filtered": 10,
+    # + the impact panel: may read, metrics, measurements, budget lines; + its decisions
+    "startup": 17,
+    "incubator": 10,
+    "sponsor": 11,  # + the last decisions on the startups it funds
+    "home": 12,  # + the "Mes séances" block (committees tag `my_sessions`), last decisions
 }
 
 
