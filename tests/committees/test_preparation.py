@@ -265,6 +265,8 @@ def test_members_read_the_submitted_report_with_its_frozen_figures(
     page = client.get(url("review-prepare", review))
     assertContains(page, "Des formulaires papier ressaisis à la main.")
     assertContains(page, "figés à la soumission")
+    assertContains(page, "Chiffres clés")
+    assertContains(page, "Accordé depuis le début")
     # Not a sponsor of the startup: the report's own page stays closed to them, so no link.
     assertNotContains(page, reverse("committees:report", args=[startup.slug, report.semester]))
     listing = client.get(url("session-prepare", review, item=False))
