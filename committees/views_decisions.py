@@ -3,6 +3,7 @@ and open data (everyone, for the startups whose public page is opted in)."""
 
 import csv
 import datetime
+from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
@@ -154,11 +155,12 @@ def session_page(session) -> str:
 def initial_values(review, result) -> dict:
     months = result.median_months or review.requested_months or DEFAULT_MONTHS
     start = default_start(review.startup, review.session)
+    amount = result.median_amount if result.median_amount is not None else review.requested_amount
+    if amount is not None and amount == amount.to_integral_value():
+        amount = amount.quantize(Decimal(1))  # 240000, not 240000.00
     return {
         "outcome": result.outcome,
-        "amount": result.median_amount
-        if result.median_amount is not None
-        else review.requested_amount,
+        "amount": amount,
         "months": months,
         "start": start,
         "next_committee_on": default_next_committee(start, months),
