@@ -1,9 +1,11 @@
 """Before the session: the voting members' grid and private notes, conflicts of interest and the
 recusals Comité proposes (issue 5, item 3)."""
 
+import threading
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -19,9 +21,11 @@ from committees.preparation import (
     proposed_recusals,
 )
 from tests.factories import (
+    CommitteeFactory,
     CommitteeMemberFactory,
     OrganisationFactory,
     ReviewFactory,
+    SessionFactory,
     StartupFactory,
     UserFactory,
 )
@@ -459,3 +463,67 @@ def test_members_find_their_upcoming_sessions_on_the_home_page(client, review, v
 def test_no_sessions_block_for_who_sits_on_no_committee(client, review, outsider):
     client.force_login(outsider)
     assertNotContains(client.get(reverse("home")), "Mes séances")
+
+
+# Concurrency, on PostgreSQL
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="real concurrency needs PostgreSQL"
+)
+
+
+def in_threads(count, target) -> list[Exception]:
+    barrier = threading.Barrier(count)
+    errors = []
+
+    def run(index):
+        try:
+            barrier.wait()
+            target(index)
+        except Exception as error:  # noqa: BLE001 — collected and asserted by the caller
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+@pytest.fixture
+def crowd(transactional_db, startup):
+    """Twenty voting members on one item, its vote not open yet."""
+    committee = CommitteeFactory(incubator=startup.incubator)
+    review = ReviewFactory(session=SessionFactory(committee=committee), startup=startup)
+    members = [CommitteeMemberFactory(committee=committee) for _ in range(20)]
+    review = Review.objects.select_related("session__committee").get(pk=review.pk)
+    return review, members
+
+
+@postgres_only
+def test_two_tabs_declaring_the_same_conflict_at_once_make_one(crowd):
+    review, members = crowd
+    member = members[0]
+
+    def declare(index):
+        conflict_declare(review=review, member=member, reason=f"Onglet {index}", by=member.user)
+
+    assert in_threads(10, declare) == []
+    assert Conflict.objects.filter(review=review, member=member).count() == 1
+    assert AuditEvent.objects.filter(action=AuditAction.CONFLICT).count() == 1
+
+
+@postgres_only
+def test_twenty_members_autosaving_at_once_each_keep_one_grid(crowd):
+    review, members = crowd
+
+    def save(index):
+        member = members[index % 20]
+        scores = {"positioning": index % 5 + 1}
+        assessment_save(review=review, member=member, scores=scores, notes="", by=member.user)
+
+    assert in_threads(40, save) == []
+    assert Assessment.objects.filter(review=review).count() == 20
