@@ -16,7 +16,15 @@ from dsfr.forms import DsfrBaseForm
 from .enums import VOTING_ROLES, Outcome, ReviewStatus, SessionStatus
 from .models import Attendance, CommitteeMember, Conflict, Review, Vote
 from .session_access import get_session_for
-from .voting import attendance_set, compute_tally, session_open, vote_cast, vote_close, vote_open
+from .voting import (
+    ALREADY_VOTED,
+    attendance_set,
+    compute_tally,
+    session_open,
+    vote_cast,
+    vote_close,
+    vote_open,
+)
 
 
 class VoteForm(DsfrBaseForm):
@@ -208,21 +216,45 @@ def live_vote_close(request, pk, review_pk):
 
 @require_POST
 def live_vote(request, pk, review_pk):
+    """A vote. With htmx, the answer is the voter's part of the item alone (the form with its
+    errors, or the vote recorded): no board to render while fifty people vote at once."""
     session, roles = get_session_for(request, pk, to="vote")
     review = get_review(session, review_pk)
     form = VoteForm(request.POST)
-    if not form.is_valid():
-        if request.htmx:
-            return done(request, session, roles, form=form)
-        messages.error(request, "Votre vote n’est pas enregistré : vérifier le formulaire.")
+    error = None
+    if form.is_valid():
+        try:
+            vote_cast(review=review, member=roles.member, **form.cleaned_data)
+        except ValidationError as refused:
+            error = refusal(refused)
+        except PermissionDenied as refused:
+            error = str(refused)
+        else:
+            return voted(request, session, review, "Votre vote est enregistré.")
+        if error == ALREADY_VOTED:
+            return voted(request, session, review, error)
+    if not request.htmx:
+        messages.error(
+            request, error or "Votre vote n’est pas enregistré : vérifier le formulaire."
+        )
         return redirect("committees:session-live", pk=session.pk)
-    try:
-        vote_cast(review=review, member=roles.member, **form.cleaned_data)
-    except ValidationError as error:
-        return done(request, session, roles, error=refusal(error))
-    except PermissionDenied as error:
-        return done(request, session, roles, error=str(error))
-    return done(request, session, roles, success="Votre vote est enregistré.")
+    context = {
+        "review": review,
+        "session": session,
+        "form": form,
+        "error": error,
+        "voted": False,
+        "preserve": False,
+    }
+    return render(request, "committees/_live_vote.html", context)
+
+
+def voted(request, session, review, message):
+    if request.htmx:
+        context = {"review": review, "voted": True, "message": message}
+        return render(request, "committees/_live_vote.html", context)
+    messages.success(request, message)
+    return redirect("committees:session-live", pk=session.pk)
 
 
 urlpatterns = [

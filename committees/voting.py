@@ -203,8 +203,6 @@ def vote_cast(
         amount = months = None
     if _review_status_for_share(review) != ReviewStatus.VOTING:
         raise ValidationError("Le vote sur ce passage n’est pas ouvert.")
-    if Vote.objects.filter(review=review, member=member).exists():
-        raise ValidationError(ALREADY_VOTED)
     if not eligible_voters(review).filter(pk=member.pk).exists():
         raise PermissionDenied(
             "Seuls les membres votants présents et sans conflit d’intérêts votent sur ce passage."
