@@ -419,9 +419,9 @@ def grow(session, n):
 @pytest.mark.parametrize(
     ("persona", "page", "queries"),
     [
-        ("voter", "session-prepare", 18),
+        ("voter", "session-prepare", 17),
         ("staff", "session-prepare", 15),
-        ("voter", "review-prepare", 21),
+        ("voter", "review-prepare", 20),
         ("staff", "review-prepare", 19),
     ],
 )
