@@ -15,7 +15,7 @@ from dsfr.forms import DsfrBaseForm
 
 from .enums import VOTING_ROLES, Outcome, ReviewStatus, SessionStatus
 from .models import Attendance, CommitteeMember, Conflict, Review, Vote
-from .session_access import get_session_for
+from .session_access import MESSAGES, get_session_for
 from .voting import (
     ALREADY_VOTED,
     attendance_set,
@@ -184,18 +184,18 @@ def live_attendance(request, pk):
     return done(request, session, roles, success="Présences enregistrées.")
 
 
-def get_review(session, review_pk) -> Review:
+def get_review(session_pk, review_pk) -> Review:
     return get_object_or_404(
         Review.objects.select_related("session__committee", "startup"),
         pk=review_pk,
-        session=session,
+        session_id=session_pk,
     )
 
 
 @require_POST
 def live_vote_open(request, pk, review_pk):
     session, roles = get_session_for(request, pk, to="chair")
-    review = get_review(session, review_pk)
+    review = get_review(session.pk, review_pk)
     try:
         vote_open(review=review, by=request.user)
     except ValidationError as error:
@@ -206,7 +206,7 @@ def live_vote_open(request, pk, review_pk):
 @require_POST
 def live_vote_close(request, pk, review_pk):
     session, roles = get_session_for(request, pk, to="chair")
-    review = get_review(session, review_pk)
+    review = get_review(session.pk, review_pk)
     try:
         vote_close(review=review, by=request.user)
     except ValidationError as error:
@@ -214,17 +214,34 @@ def live_vote_close(request, pk, review_pk):
     return done(request, session, roles, success=f"Vote clos : {review.startup}.")
 
 
+def get_vote_for(request, pk, review_pk) -> tuple[Review, CommitteeMember]:
+    """The agenda item and the person's voting seat, or 404 / 403: the rule of
+    `session_access` ("vote": the committee's voting members) in two queries, for the request
+    fifty people send at once."""
+    review = get_review(pk, review_pk)
+    member = (
+        CommitteeMember.objects.filter(
+            committee_id=review.session.committee_id, user=request.user, role__in=VOTING_ROLES
+        )
+        .select_related("user")
+        .first()
+    )
+    if member is None:
+        raise PermissionDenied(MESSAGES["vote"])
+    return review, member
+
+
 @require_POST
 def live_vote(request, pk, review_pk):
     """A vote. With htmx, the answer is the voter's part of the item alone (the form with its
     errors, or the vote recorded): no board to render while fifty people vote at once."""
-    session, roles = get_session_for(request, pk, to="vote")
-    review = get_review(session, review_pk)
+    review, member = get_vote_for(request, pk, review_pk)
+    session = review.session
     form = VoteForm(request.POST)
     error = None
     if form.is_valid():
         try:
-            vote_cast(review=review, member=roles.member, **form.cleaned_data)
+            vote_cast(review=review, member=member, **form.cleaned_data)
         except ValidationError as refused:
             error = refusal(refused)
         except PermissionDenied as refused:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -39,6 +39,9 @@ from .enums import (
 from .models import Attendance, CommitteeMember, Conflict, Review, Session, Vote
 
 ALREADY_VOTED = "Votre vote est déjà enregistré."
+# How a vote locks its item's row. FOR SHARE lets the voters proceed together; FOR UPDATE would
+# serialise them (bench/votes.py measures both).
+VOTE_LOCK = "FOR SHARE"
 
 
 def _require_chair(session: Session, by) -> None:
@@ -170,19 +173,40 @@ def vote_open(*, review: Review, by) -> Review:
     return review
 
 
-def _review_status_for_share(review: Review) -> str:
-    """The item's status, its row locked FOR SHARE on PostgreSQL until the transaction ends."""
-    table = Review._meta.db_table
-    lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
+def _item_state_for_share(review: Review, member: CommitteeMember) -> tuple[str, bool]:
+    """The item's status and whether the member may vote on it, in one query, the item's row
+    locked FOR SHARE on PostgreSQL until the transaction ends (SQLite writes one at a time)."""
+    eligible = eligible_voters(review).filter(pk=member.pk)
+    query = Review.objects.filter(pk=review.pk).annotate(eligible=Exists(eligible))
+    sql, params = query.values_list("status", "eligible").query.sql_with_params()
+    if connection.vendor == "postgresql":
+        sql += f" {VOTE_LOCK} OF " + connection.ops.quote_name(Review._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT status FROM {table} WHERE id = %s{lock}", [review.pk])  # noqa: S608
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         raise ValidationError("Ce passage n’existe plus.")
-    return row[0]
+    return row[0], bool(row[1])
 
 
-@transaction.atomic
+def _insert_once(**values) -> int | None:
+    """INSERT … ON CONFLICT DO NOTHING on the `vote_once` constraint: the new vote's id, or
+    None when this member already voted (a second tab at the same instant included). No
+    savepoint, no exception: one round trip."""
+    fields = [Vote._meta.get_field(name) for name in values]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    params = [field.get_db_prep_save(values[field.name], connection) for field in fields]
+    table = connection.ops.quote_name(Vote._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "  # noqa: S608
+        "ON CONFLICT (review_id, member_id) DO NOTHING RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def vote_cast(
     *,
     review: Review,
@@ -192,7 +216,11 @@ def vote_cast(
     months: int | None = None,
     comment: str = "",
 ) -> Vote:
-    """An eligible member's vote on the item being voted on: once, never changed."""
+    """An eligible member's vote on the item being voted on: once, never changed.
+
+    Four round trips: the item locked FOR SHARE with the member's eligibility, the insert,
+    the audit row. A refusal is raised outside the atomic block, which joins the caller's
+    transaction without a savepoint: nothing was written, nothing to roll back."""
     if choice not in Outcome.values:
         raise ValidationError({"choice": "Choisir refinancer, ajuster ou arrêter."})
     if amount is not None and amount < 0:
@@ -201,31 +229,48 @@ def vote_cast(
         raise ValidationError({"months": "Une durée va d’un à douze mois."})
     if choice == Outcome.STOP:
         amount = months = None
-    if _review_status_for_share(review) != ReviewStatus.VOTING:
-        raise ValidationError("Le vote sur ce passage n’est pas ouvert.")
-    if not eligible_voters(review).filter(pk=member.pk).exists():
-        raise PermissionDenied(
+    with transaction.atomic(savepoint=False):
+        vote, refusal = _cast(review, member, choice, amount, months, comment)
+    if refusal is not None:
+        raise refusal
+    return vote
+
+
+def _cast(review, member, choice, amount, months, comment):
+    status, eligible = _item_state_for_share(review, member)
+    if status != ReviewStatus.VOTING:
+        return None, ValidationError("Le vote sur ce passage n’est pas ouvert.")
+    if not eligible:
+        return None, PermissionDenied(
             "Seuls les membres votants présents et sans conflit d’intérêts votent sur ce passage."
         )
-    try:
-        with transaction.atomic():
-            vote = Vote.objects.create(
-                review=review,
-                member=member,
-                choice=choice,
-                amount=amount,
-                months=months,
-                comment=comment,
-            )
-    except IntegrityError as error:  # the same vote from another tab, at the same instant
-        raise ValidationError(ALREADY_VOTED) from error
+    vote = Vote(
+        review=review,
+        member=member,
+        choice=choice,
+        amount=amount,
+        months=months,
+        comment=comment,
+        cast_at=timezone.now(),
+    )
+    vote.pk = _insert_once(
+        review=review.pk,
+        member=member.pk,
+        choice=choice,
+        amount=amount,
+        months=months,
+        comment=comment,
+        cast_at=vote.cast_at,
+    )
+    if vote.pk is None:
+        return None, ValidationError(ALREADY_VOTED)
     secret = review.session.committee.secret_ballot
     detail = {"member": member.pk}
     if not secret:
         detail |= {"choice": choice, "amount": str(amount) if amount is not None else None}
         detail["months"] = months
     audit(action=AuditAction.VOTE_CAST, actor=member.user, review=review, **detail)
-    return vote
+    return vote, None
 
 
 @transaction.atomic

@@ -496,6 +496,6 @@ def test_a_vote_takes_a_fixed_number_of_queries(client, voting, sponsor):
     post = url("session-live-vote", voting["session"], voting["review"])
     with CaptureQueriesContext(connection) as queries:
         client.post(post, {"choice": "stop"}, headers={"HX-Request": "true"})
-    # Session, user, the session and its roles (4), item, then in vote_cast's savepoint: lock,
-    # eligibility, insert (in a savepoint of its own), audit; plus the request's savepoints.
-    assert len(queries) == 17, [q["sql"][:60] for q in queries]
+    # Session, user, the item, the voting seat, the item locked with the seat's eligibility,
+    # the insert, the audit row; plus the request's savepoint and its release.
+    assert len(queries) == 9, [q["sql"][:60] for q in queries]
