@@ -171,7 +171,7 @@ PAGES = {
     "list": (lambda s: reverse("metrics:list", args=[s.slug]), 13),
     "values": (lambda s: reverse("metrics:values", args=[s.slug]), 8),
     "public": (lambda s: reverse("metrics:public", args=[s.slug]), 11),
-    "startup": (lambda s: s.get_absolute_url(), 16),
+    "startup": (lambda s: s.get_absolute_url(), 17),  # + its committee decisions
 }
 
 
