@@ -7,7 +7,8 @@ DATABASE_URL once, at start-up), and prints its figures as one JSON object on st
 - pages.py on comite_bench_small: the same pages' query counts at 1 startup;
 - importer.py on comite_bench_import, recreated each run: the real beta.gouv.fr import;
 - measurements.py on comite_bench_measurements, recreated each run: 1,000,000 measurements
-  through our CSV import, and a plain COPY and a COPY-then-upsert of the same rows.
+  through our CSV import, and a plain COPY and a COPY-then-upsert of the same rows;
+- votes.py on comite_bench_votes, recreated each run: 50 voters through gunicorn (2 workers).
 
 Targets and keys: ../shared/BENCH.md. Only figures measured in this run are written.
 """
@@ -60,6 +61,10 @@ FIGURES = {
     "measurements_csv_1m_s": ("1M measurements, our CSV import", *at_most(30)),
     "measurements_copy_1m_s": ("… a plain COPY (floor)", "–", None),
     "measurements_copy_upsert_1m_s": ("… COPY, then upsert (floor)", "–", None),
+    "vote_spread_median_ms": ("50 votes within 5 s, median", "–", None),
+    "vote_spread_p95_ms": ("50 votes within 5 s (gunicorn)", *at_most(100)),
+    "vote_burst_max_ms": ("50 votes at once, slowest", *at_most(1000)),
+    "votes_recorded": ("votes in the database per item", "= 50", lambda v, _: v == 50),
 }
 
 
@@ -74,6 +79,7 @@ def main() -> int:
         create_database("comite_bench_small")
         create_database("comite_bench_import", fresh=True)
         create_database("comite_bench_measurements", fresh=True)
+        create_database("comite_bench_votes", fresh=True)
     except psycopg.OperationalError as error:
         print(f"PostgreSQL is not reachable at {SERVER}: {error}", file=sys.stderr)
         return 1
@@ -95,6 +101,7 @@ def main() -> int:
         ),
         ("beta.gouv.fr import", "comite_bench_import", "importer.py", [], {}),
         ("1,000,000 measurements", "comite_bench_measurements", "measurements.py", [], {}),
+        ("50 voters", "comite_bench_votes", "votes.py", [], {}),
     ]
     results, failed = {}, []
     notes = [f"load average before: {load()}"]
