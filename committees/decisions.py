@@ -10,7 +10,6 @@ never changed.
 """
 
 import datetime
-import json
 from collections.abc import Iterable
 from decimal import ROUND_DOWN, Decimal
 from functools import partial
@@ -31,7 +30,7 @@ from startups.models import Contribution, FundingRound, Phase, Startup, StartupE
 from .audit import audit
 from .enums import GRID, AuditAction, MemberRole, Outcome, ReviewStatus, SessionStatus
 from .models import Assessment, CommitteeMember, Decision, ReportVersion, Review, Session, Vote
-from .prefill import PrefillEncoder, report_prefill
+from .prefill import report_prefill, round_trip
 from .reminders import absolute, session_label
 from .voting import Tally, tally
 
@@ -105,10 +104,6 @@ def split_amount(amount: Decimal, startup: Startup) -> list[tuple[int, Decimal]]
     return shares
 
 
-def json_safe(data: dict) -> dict:
-    return json.loads(json.dumps(data, cls=PrefillEncoder))
-
-
 def tally_data(result: Tally) -> dict:
     return {
         "majority": result.majority,
@@ -150,7 +145,7 @@ def snapshot(review: Review, result: Tally, *, today: datetime.date) -> dict:
         .order_by("-number")
         .first()
     )
-    return json_safe(
+    return round_trip(
         {
             "figures": report_prefill(startup, semester=semester, today=today),
             "report": {"semester": semester.key, "version": version.number if version else None},

@@ -613,7 +613,12 @@ class Decision(models.Model):
     objectives = models.ManyToManyField(
         Objective, verbose_name="objectifs", related_name="decisions", blank=True
     )
-    snapshot = models.JSONField("chiffres au moment de la décision", default=dict)
+    snapshot = models.JSONField(
+        "chiffres au moment de la décision",
+        default=dict,
+        encoder=PrefillEncoder,
+        decoder=PrefillDecoder,
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, related_name="+", null=True, on_delete=models.PROTECT
     )
