@@ -421,7 +421,7 @@ class Command(BaseCommand):
         staff = User.objects.filter(email=STAFF_EMAIL).first()
         intrapreneur = User.objects.filter(email=INTRAPRENEUR_EMAIL).first()
         startups = Startup.objects.in_bulk([demo.slug for demo in REPORTS], field_name="slug")
-        for position, demo in enumerate(REPORTS, start=1):
+        for position, demo in enumerate(REPORTS):
             startup = startups.get(demo.slug)
             if startup is None:
                 self.created.append(f"{demo.slug} : absente du portefeuille, ignorée")
