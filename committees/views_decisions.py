@@ -27,6 +27,7 @@ from startups.models import Incubator, Organisation
 from .decisions import (
     DEFAULT_MONTHS,
     MAX_OBJECTIVES,
+    decision_correct,
     decision_record,
     default_next_committee,
     default_start,
@@ -168,7 +169,9 @@ def initial_values(review, result) -> dict:
 
 
 def review_decide(request, pk, review_pk):
-    """The chair's decision on one item whose vote is closed: the vote's majority pre-selected."""
+    """The chair's decision on one item whose vote is closed: the vote's majority pre-selected.
+    Once the session is closed, the same form records a correction (a new decision, with its
+    reason) of the decision in force."""
     session, _ = get_session_for(request, pk, to="chair")
     review = get_object_or_404(session.reviews.select_related("startup__incubator"), pk=review_pk)
     review.session = session
@@ -176,10 +179,17 @@ def review_decide(request, pk, review_pk):
     form = DecisionForm(
         request.POST or None, startup=review.startup, initial=initial_values(review, result)
     )
-    decidable = session.status == SessionStatus.OPEN and review.status == ReviewStatus.VOTED
+    current = review.decisions.order_by("recorded_at").last()
+    correcting = session.status == SessionStatus.CLOSED and current is not None
+    decidable = correcting or (
+        session.status == SessionStatus.OPEN and review.status == ReviewStatus.VOTED
+    )
     if request.method == "POST" and decidable and form.is_valid():
         try:
-            decision = decision_record(review=review, **form.terms(), by=request.user)
+            if correcting:
+                decision = decision_correct(decision=current, **form.terms(), by=request.user)
+            else:
+                decision = decision_record(review=review, **form.terms(), by=request.user)
         except ValidationError as error:
             add_errors(form, error)
         else:
@@ -196,7 +206,8 @@ def review_decide(request, pk, review_pk):
         "majority_label": Majority(result.majority).label,
         "form": form,
         "decidable": decidable,
-        "decision": review.decisions.order_by("recorded_at").last(),
+        "correcting": correcting,
+        "decision": current,
         "back": session_page(session),
     }
     return render(request, "committees/decision_form.html", context)

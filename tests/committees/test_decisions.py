@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from lxml import html as lxml_html
+from pytest_django.asserts import assertContains
 
 from committees import decisions
 from committees.decisions import decision_correct, decision_record, session_close, split_amount
@@ -587,3 +588,29 @@ def test_sponsor_page_and_portfolio_show_the_last_decision(client, review, chair
     assert "240 000 € sur 6 mois" in content
     content = text(client.get(reverse("startups:portfolio")))
     assert "Dernière décision" in content and "Refinancer" in content
+
+
+def test_the_chair_corrects_a_decision_after_closing_through_the_form(client, review, chair):
+    decision = record(review, chair)
+    session = review.session
+    session_close(session=session, by=chair)
+    client.force_login(chair)
+    url = reverse("committees:review-decide", args=[session.pk, review.pk])
+    assertContains(client.get(reverse("committees:session-minutes", args=[session.pk])), url)
+    page = client.get(url)
+    assertContains(page, "Enregistrer la correction")
+    response = client.post(
+        url,
+        {
+            "outcome": "adjust",
+            "amount": "100000",
+            "months": "2",
+            "is_provisional": "on",
+            "reason": "Budget réduit après relecture des comptes.",
+        },
+    )
+    assert response.status_code == 302
+    correction = Decision.objects.get(corrects=decision)
+    assert (correction.outcome, correction.amount) == ("adjust", Decimal("100000"))
+    decision.refresh_from_db()
+    assert decision.funding_round.amount_granted == 0
