@@ -295,7 +295,8 @@ def review_add(*, session: Session, startup: Startup, by) -> Review:
     session = locked(session)
     if session.reviews.filter(startup=startup).exists():
         raise ValidationError(f"{startup.name} est déjà à l’ordre du jour.")
-    review = Review(session=session, startup=startup, position=session.reviews.count())
+    last = session.reviews.aggregate(last=Max("position"))["last"]
+    review = Review(session=session, startup=startup, position=0 if last is None else last + 1)
     review.requested_amount, review.requested_months = requested(startup, review.semester.key)
     review.save()
     audit(

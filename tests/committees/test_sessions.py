@@ -468,3 +468,13 @@ def test_the_demo_committee_has_a_chair_staff_and_voters(portfolio):  # noqa: F8
     assert committee.quorum == 2
     run("setup_demo_reports")
     assert committee.members.count() == len(roles)
+
+
+def test_a_startup_added_goes_last_even_after_a_gap_in_positions(session, staff, startup):
+    """Positions entered elsewhere (the admin) may leave gaps: the new item still goes last."""
+    Review.objects.filter(session=session).update(position=7)
+    added = review_add(
+        session=session, startup=StartupFactory(incubator=startup.incubator), by=staff
+    )
+    assert added.position == 8
+    assert [r.startup for r in session.reviews.order_by("position")][-1] == added.startup
