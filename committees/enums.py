@@ -114,3 +114,25 @@ class AuditAction(models.TextChoices):
     MEMBER_ADDED = "member_added", "Membre ajouté"
     MEMBER_CHANGED = "member_changed", "Membre modifié"
     MEMBER_REMOVED = "member_removed", "Membre retiré"
+
+
+class DocumentKind(models.TextChoices):
+    """The PDFs Comité makes (DESIGN §5)."""
+
+    DOSSIER = "dossier", "Dossier d’examen"
+    PACK = "pack", "Dossiers de séance"
+    MINUTES = "minutes", "Relevé de décisions"
+
+
+class DocumentStatus(models.TextChoices):
+    """A document job: a pack waits for its dossiers (rendered in parallel), then like any
+    document it is queued, claimed by one worker, rendered, and done or failed."""
+
+    WAITING = "waiting", "Dossiers en cours de rendu"
+    QUEUED = "queued", "En file d’attente"
+    RENDERING = "rendering", "En cours de rendu"
+    DONE = "done", "Prêt"
+    FAILED = "failed", "Échec"
+
+
+ACTIVE_DOCUMENT = (DocumentStatus.WAITING, DocumentStatus.QUEUED, DocumentStatus.RENDERING)

@@ -2,6 +2,7 @@
 sponsors' assessments and votes, the decisions, and the audit trail of all of it."""
 
 import datetime
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,9 +17,12 @@ from startups.enums import Lifecycle
 from startups.models import MONEY, FundingRound, Incubator, Organisation, Startup
 
 from .enums import (
+    ACTIVE_DOCUMENT,
     GRID,
     VOTING_ROLES,
     AuditAction,
+    DocumentKind,
+    DocumentStatus,
     Majority,
     MemberRole,
     Outcome,
@@ -677,3 +681,114 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} ({self.at:%d/%m/%Y %H:%M})"
+
+
+def document_path(document, filename: str) -> str:
+    """A random name: a document is never reached by guessing its address, only through the
+    download view that checks who asks."""
+    return f"documents/{uuid.uuid4().hex}.pdf"
+
+
+class Document(models.Model):
+    """A PDF asked for: the job row while it is rendered, then its file.
+
+    A pack's dossiers are documents of their own (`pack` set), rendered in parallel by any
+    worker; the last one to finish queues the pack, whose task merges them. A worker claims a
+    document with a conditional UPDATE that stamps a fresh `claim` token; only the holder of
+    that token can mark it done, so a document rendered twice keeps one file. A claim older
+    than DOCUMENT_CLAIM_TIMEOUT is stale (its worker died) and can be taken over.
+    """
+
+    kind = models.CharField("document", max_length=10, choices=DocumentKind)
+    session = models.ForeignKey(
+        Session, verbose_name="séance", related_name="documents", on_delete=models.CASCADE
+    )
+    review = models.ForeignKey(
+        Review,
+        verbose_name="passage",
+        related_name="documents",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+    )
+    pack = models.ForeignKey(
+        "self",
+        verbose_name="dossiers de séance",
+        related_name="parts",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+    )
+    status = models.CharField(
+        "état", max_length=10, choices=DocumentStatus, default=DocumentStatus.QUEUED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="demandé par",
+        related_name="+",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    requested_at = models.DateTimeField("demandé le", default=timezone.now)
+    enqueued_at = models.DateTimeField("mis en file le", default=timezone.now)
+    claim = models.UUIDField("jeton du rendu", null=True, blank=True)
+    claimed_at = models.DateTimeField("pris en charge le", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("tentatives", default=0)
+    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
+    error = models.TextField("raison de l’échec", blank=True)
+    file = models.FileField("fichier", upload_to=document_path, blank=True)
+    pages = models.PositiveIntegerField("pages", null=True, blank=True)
+    inputs = models.CharField("empreinte des données", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "document"
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["status", "enqueued_at"], name="document_status_enqueued")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind=DocumentKind.DOSSIER, review__isnull=False)
+                | (~Q(kind=DocumentKind.DOSSIER) & Q(review__isnull=True)),
+                name="document_review_iff_dossier",
+                violation_error_message="Seul un dossier d’examen porte sur un passage.",
+            ),
+            models.CheckConstraint(
+                condition=Q(pack__isnull=True) | Q(kind=DocumentKind.DOSSIER),
+                name="document_parts_are_dossiers",
+                violation_error_message="Les dossiers de séance ne contiennent que des dossiers "
+                "d’examen.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=DocumentStatus.DONE, finished_at__isnull=False, pages__gt=0)
+                & ~Q(file="")
+                | (~Q(status=DocumentStatus.DONE) & Q(file="")),
+                name="document_file_iff_done",
+                violation_error_message="Un document a un fichier si et seulement s’il est prêt.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=DocumentStatus.WAITING, kind=DocumentKind.PACK)
+                | ~Q(status=DocumentStatus.WAITING),
+                name="document_only_packs_wait",
+                violation_error_message="Seuls les dossiers de séance attendent leurs dossiers.",
+            ),
+            # One job at a time per document: a double click or a second tab finds the first.
+            models.UniqueConstraint(
+                fields=["kind", "session"],
+                condition=Q(review__isnull=True, status__in=ACTIVE_DOCUMENT),
+                name="document_one_active_per_session",
+            ),
+            models.UniqueConstraint(
+                fields=["review"],
+                condition=Q(pack__isnull=True, status__in=ACTIVE_DOCUMENT),
+                name="document_one_active_per_review",
+            ),
+            models.UniqueConstraint(fields=["pack", "review"], name="document_part_once"),
+        ]
+
+    def __str__(self):
+        subject = self.review.startup if self.review_id else self.session
+        return f"{self.get_kind_display()} — {subject}"
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_DOCUMENT
