@@ -28,7 +28,16 @@ from startups.enums import EventKind, FundingSource, Lifecycle
 from startups.models import Contribution, FundingRound, Phase, Startup, StartupEvent, TeamMembership
 
 from .audit import audit
-from .enums import GRID, AuditAction, MemberRole, Outcome, ReviewStatus, SessionStatus
+from .documents import document_request
+from .enums import (
+    GRID,
+    AuditAction,
+    DocumentKind,
+    MemberRole,
+    Outcome,
+    ReviewStatus,
+    SessionStatus,
+)
 from .models import Assessment, CommitteeMember, Decision, ReportVersion, Review, Session, Vote
 from .prefill import report_prefill, round_trip
 from .reminders import absolute, session_label
@@ -520,6 +529,9 @@ def session_close(*, session: Session, by) -> Session:
     audit(action=AuditAction.SESSION_CLOSED, actor=by, session=locked)
     for kwargs in minutes_emails(locked):
         transaction.on_commit(partial(send_email.delay, **kwargs))
+    # The record and the final pack (grid scores and decisions), without the restricted mark.
+    for kind in (DocumentKind.MINUTES, DocumentKind.PACK):
+        document_request(session=locked, kind=kind, by=by)
     return locked
 
 

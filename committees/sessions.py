@@ -18,7 +18,8 @@ from startups.dates import add_months
 from startups.models import COMMITTEE_BEFORE_MONEY_ENDS_DAYS, Startup
 
 from .audit import audit
-from .enums import AuditAction, MemberRole, Outcome, ReviewStatus, SessionStatus
+from .documents import document_request
+from .enums import AuditAction, DocumentKind, MemberRole, Outcome, ReviewStatus, SessionStatus
 from .models import Committee, CommitteeMember, Review, SemesterReport, Session
 from .services import latest_version, sections_of
 
@@ -397,6 +398,7 @@ def session_convene(*, session: Session, by) -> Session:
     session.save(update_fields=["status", "convened_at"])
     audit(action=AuditAction.SESSION_CONVENED, actor=by, session=session)
     send_convocation.delay_on_commit(session.pk)
+    document_request(session=session, kind=DocumentKind.PACK, by=by)
     return session
 
 

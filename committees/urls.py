@@ -5,6 +5,7 @@ from . import (
     views_committees,
     views_compare,
     views_decisions,
+    views_documents,
     views_live,
     views_overview,
     views_prepare,
@@ -21,4 +22,5 @@ urlpatterns = [
     *views_sessions.urlpatterns,
     *views_committees.urlpatterns,
     *views_decisions.urlpatterns,
+    *views_documents.urlpatterns,
 ]

@@ -33,6 +33,7 @@ from .sessions import (
     session_create,
     session_update,
 )
+from .views_documents import session_slots
 
 
 def readable_committees(user):
@@ -214,6 +215,7 @@ def session_context(request, session, roles) -> dict:
         "total_minutes": agenda_minutes(reviews),
         "ends_at": session.starts_at + datetime.timedelta(minutes=agenda_minutes(reviews)),
         "members": list(session.committee.members.select_related("user", "organisation")),
+        "documents": session_slots(request, session, roles, reviews),
         "links": {
             name: link(name, session.pk)
             for name in ("session-live", "session-prepare", "session-minutes")

@@ -157,8 +157,12 @@ CELERY_BEAT_SCHEDULE = {
     "report-reminders": {
         "task": "committees.tasks.send_report_reminders",
         "schedule": crontab(hour=8, minute=0),
-    }
+    },
+    "documents-recover": {"task": "committees.tasks.recover_documents", "schedule": 60.0},
 }
+# A document claimed by a worker that has said nothing for this long is taken over by another
+# (its worker died); a 10-page dossier takes about a second, a pack's merge a few.
+DOCUMENT_CLAIM_TIMEOUT = int(os.environ.get("DOCUMENT_CLAIM_TIMEOUT", "600"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

@@ -1,0 +1,417 @@
+"""PDF documents as jobs: asked for on the session page, rendered, merged, out of date, failed
+and retried, taken over from a dead worker, and downloaded only by those allowed."""
+
+import datetime
+import re
+import uuid
+from io import BytesIO
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from committees import documents
+from committees.documents import (
+    claim,
+    document_render,
+    document_request,
+    document_retry,
+    documents_recover,
+    fingerprints,
+)
+from committees.enums import DocumentKind, DocumentStatus, MemberRole, SessionStatus
+from committees.models import Attendance, CommitteeMember, Document, Review
+from committees.sessions import session_convene
+from startups.models import TeamMembership
+from tests.committees.reports import submitted_report
+from tests.factories import MetricFactory, StartupFactory, UserFactory, add_measurements
+
+PACK, DOSSIER, MINUTES = DocumentKind.PACK, DocumentKind.DOSSIER, DocumentKind.MINUTES
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def files(media) -> list:
+    return sorted((media / "documents").glob("*.pdf")) if (media / "documents").exists() else []
+
+
+def text(data: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(BytesIO(data)).pages]
+
+
+def read(document: Document) -> bytes:
+    with document.file.open("rb") as file:
+        return file.read()
+
+
+@pytest.fixture
+def member(session, sponsor):
+    return CommitteeMember.objects.create(
+        committee=session.committee, user=sponsor, role=MemberRole.CHAIR
+    )
+
+
+@pytest.fixture
+def review(session):
+    return session.reviews.get()
+
+
+@pytest.fixture
+def agenda(session, startup, incubator, member, intrapreneur):
+    """Three startups on the agenda, the first with a submitted report and a metric."""
+    submitted_report(startup, intrapreneur)
+    add_measurements(
+        MetricFactory(startup=startup, label="Dossiers déposés"),
+        {"2026-06": 120, "2026-09": 340},
+    )
+    for position, name in enumerate(["Aides Jeunes", "Démarches Simplifiées"], start=1):
+        Review.objects.create(
+            session=session,
+            startup=StartupFactory(name=name, incubator=incubator),
+            position=position,
+        )
+    return list(session.reviews.select_related("startup").order_by("position"))
+
+
+def test_a_dossier_asked_for_is_rendered_once_committed(
+    session, review, staff, django_capture_on_commit_callbacks, media
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        document = document_request(session=session, kind=DOSSIER, review=review, by=staff)
+    document.refresh_from_db()
+
+    assert document.status == DocumentStatus.DONE
+    assert (document.attempts, document.claim is not None) == (1, True)
+    assert document.inputs == fingerprints(session)[(DOSSIER, review.pk)]
+    pages = text(read(document))
+    assert document.pages == len(pages)
+    assert review.startup.name in pages[0]
+    assert f"Page 1 sur {len(pages)}" in pages[0]
+    assert files(media) == [media / document.file.name]
+
+
+def test_asking_twice_while_under_way_gives_the_same_job(session, review, staff):
+    first = document_request(session=session, kind=DOSSIER, review=review, by=staff)
+    again = document_request(session=session, kind=DOSSIER, review=review, by=staff)
+
+    assert again.pk == first.pk
+    assert Document.objects.count() == 1
+
+
+def test_rendering_twice_gives_one_file(session, review, staff, media):
+    document = document_request(session=session, kind=DOSSIER, review=review, by=staff)
+    document_render(document.pk)
+    document_render(document.pk)  # a second delivery of the same message: nothing to claim
+
+    document.refresh_from_db()
+    assert (document.status, document.attempts) == (DocumentStatus.DONE, 1)
+    assert files(media) == [media / document.file.name]
+
+
+def test_a_stale_claim_is_taken_over_and_only_the_new_holder_keeps_its_file(
+    session, review, staff, media
+):
+    document = document_request(session=session, kind=DOSSIER, review=review, by=staff)
+    dead = uuid.uuid4()
+    assert claim(document.pk, dead)
+    assert not claim(document.pk, uuid.uuid4())  # a live claim is not taken
+    long_ago = timezone.now() - documents.claim_timeout() - datetime.timedelta(seconds=1)
+    Document.objects.filter(pk=document.pk).update(claimed_at=long_ago)
+
+    document_render(document.pk)  # another worker takes over
+    document.refresh_from_db()
+    assert (document.status, document.attempts) == (DocumentStatus.DONE, 2)
+
+    # The first worker comes back and finishes: refused, its file removed.
+    made = documents.pdf.Pdf(b"%PDF-1.7 late", 1)
+    documents.finish(document, dead, made, "")
+    document.refresh_from_db()
+    assert files(media) == [media / document.file.name]
+
+
+def test_the_recovery_queues_again_what_a_dead_worker_left(
+    session, review, staff, django_capture_on_commit_callbacks
+):
+    document = document_request(session=session, kind=DOSSIER, review=review, by=staff)
+    claim(document.pk, uuid.uuid4())  # then the worker is killed
+
+    assert documents_recover() == 0  # the claim is recent: the worker may be alive
+    long_ago = timezone.now() - documents.claim_timeout() - datetime.timedelta(seconds=1)
+    Document.objects.filter(pk=document.pk).update(claimed_at=long_ago)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert documents_recover() == 1
+
+    document.refresh_from_db()
+    assert (document.status, document.attempts) == (DocumentStatus.DONE, 2)
+
+
+def test_a_document_cut_off_three_times_fails_with_the_reason(session, review, staff):
+    document = document_request(session=session, kind=DOSSIER, review=review, by=staff)
+    long_ago = timezone.now() - documents.claim_timeout() * 2
+    Document.objects.filter(pk=document.pk).update(
+        status=DocumentStatus.RENDERING, attempts=documents.MAX_ATTEMPTS, claimed_at=long_ago
+    )
+
+    documents_recover()
+
+    document.refresh_from_db()
+    assert document.status == DocumentStatus.FAILED
+    assert "interrompu 3 fois" in document.error
+
+
+def test_a_failure_says_why_and_a_retry_renders_it(
+    session, review, staff, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broken(review, **kwargs):
+        raise ValueError("graphique illisible")
+
+    monkeypatch.setattr("committees.dossiers.dossier_html", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        document = document_request(session=session, kind=DOSSIER, review=review, by=staff)
+    document.refresh_from_db()
+    assert document.status == DocumentStatus.FAILED
+    assert document.error == "ValueError : graphique illisible"
+
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        document_retry(document=document)
+    document.refresh_from_db()
+    assert (document.status, document.error, document.attempts) == (DocumentStatus.DONE, "", 1)
+
+
+def test_the_pack_merges_its_dossiers_behind_a_table_of_contents_with_the_right_pages(
+    session, agenda, staff, django_capture_on_commit_callbacks, media
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        pack = document_request(session=session, kind=PACK, by=staff)
+    pack.refresh_from_db()
+
+    assert pack.status == DocumentStatus.DONE
+    pages = text(read(pack))
+    assert pack.pages == len(pages)
+    assert all(f"Page {n} sur {len(pages)}" in page for n, page in enumerate(pages, start=1))
+    front = "\n".join(pages[:2])
+    for review in agenda:
+        # The table of contents gives the page where the dossier's own title is.
+        listed = re.search(rf"{re.escape(review.startup.name)}\D*?(\d+)\s*$", front, re.M)
+        assert listed, review.startup.name
+        first = pages[int(listed[1]) - 1]
+        assert review.startup.name in first
+        assert int(listed[1]) == 1 or review.startup.name not in pages[int(listed[1]) - 2]
+    outline = [item.title for item in PdfReader(BytesIO(read(pack))).outline]
+    assert outline == ["Ordre du jour", *(review.startup.name for review in agenda)]
+    # The parts are gone once merged: one file.
+    assert files(media) == [media / pack.file.name]
+    assert not Document.objects.filter(pack=pack).exists()
+
+
+def test_a_failed_dossier_fails_its_pack_and_a_retry_finishes_it(
+    session, agenda, staff, monkeypatch, django_capture_on_commit_callbacks
+):
+    from committees import dossiers
+
+    working = dossiers.dossier_html
+
+    def fails_for_the_second(review, **kwargs):
+        if review.position == 1:
+            raise ValueError("données incohérentes")
+        return working(review, **kwargs)
+
+    monkeypatch.setattr(dossiers, "dossier_html", fails_for_the_second)
+    with django_capture_on_commit_callbacks(execute=True):
+        pack = document_request(session=session, kind=PACK, by=staff)
+    pack.refresh_from_db()
+    assert pack.status == DocumentStatus.FAILED
+    assert pack.error == "Dossier de Aides Jeunes : ValueError : données incohérentes"
+
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        document_retry(document=pack)
+    pack.refresh_from_db()
+    assert pack.status == DocumentStatus.DONE
+    assert pack.pages == sum(1 for _ in PdfReader(BytesIO(read(pack))).pages)
+
+
+def test_a_document_is_out_of_date_once_what_it_shows_changes(
+    session, review, staff, startup, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        document = document_request(session=session, kind=DOSSIER, review=review, by=staff)
+    client.force_login(staff)
+    page = reverse("committees:session", args=[session.pk])
+    assert "Périmé" not in client.get(page).content.decode()
+
+    add_measurements(MetricFactory(startup=startup, label="Usagers"), {"2026-10": 40})
+
+    assert "Périmé" in client.get(page).content.decode()
+    document.refresh_from_db()
+    assert document.inputs != fingerprints(session)[(DOSSIER, review.pk)]
+
+
+def test_fingerprints_take_two_queries_whatever_the_agenda(
+    session, agenda, django_assert_num_queries
+):
+    with django_assert_num_queries(2):
+        fingerprints(session)
+
+
+def test_convening_makes_the_pack(session, agenda, staff, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        session_convene(session=session, by=staff)
+
+    pack = Document.objects.get(kind=PACK)
+    assert pack.status == DocumentStatus.DONE
+    assert "Document de travail — diffusion restreinte" in text(read(pack))[0]
+
+
+def test_closing_makes_the_minutes_and_the_final_pack(
+    session, review, member, django_capture_on_commit_callbacks
+):
+    from committees.decisions import session_close
+    from tests.committees.test_decisions import add_item, record
+
+    now = timezone.now()
+    session.status, session.convened_at, session.opened_at = SessionStatus.OPEN, now, now
+    session.save()
+    Attendance.objects.create(session=session, member=member, present=True)
+    startup = review.startup
+    review.delete()
+    record(add_item(session, startup, choices=("refinance",)), member.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        session_close(session=session, by=member.user)
+
+    minutes, pack = (Document.objects.get(kind=kind, pack=None) for kind in (MINUTES, PACK))
+    assert (minutes.status, pack.status) == (DocumentStatus.DONE, DocumentStatus.DONE)
+    words = "".join(text(read(minutes)))
+    assert "240 000" in words
+    assert "Document de travail" not in words + "".join(text(read(pack)))
+
+
+# The pages
+
+
+def test_the_session_page_asks_for_the_pack_and_follows_it(
+    session, agenda, staff, client, django_capture_on_commit_callbacks
+):
+    client.force_login(staff)
+    url = reverse("committees:document-request", args=[session.pk, PACK])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "Rendu des dossiers : 0 sur 3" in response.content.decode()
+    assert 'hx-trigger="every 2s"' in response.content.decode()
+
+    pack = Document.objects.get(kind=PACK, pack=None)
+    status = client.get(
+        reverse("committees:document-status", args=[pack.pk]), headers={"HX-Request": "true"}
+    )
+    assert status.status_code == 286  # done: the page stops polling
+    assert "Télécharger" in status.content.decode()
+    assert "every 2s" not in status.content.decode()
+
+    download = client.get(reverse("committees:document-download", args=[pack.pk]))
+    assert download["Content-Type"] == "application/pdf"
+    assert download["Cache-Control"] == "private, no-store"
+    assert len(text(b"".join(download.streaming_content))) == pack.pages
+
+
+def test_without_javascript_asking_redirects_back_to_the_session(session, review, staff, client):
+    client.force_login(staff)
+    page = reverse("committees:session", args=[session.pk])
+    response = client.post(
+        reverse("committees:document-request", args=[session.pk, DOSSIER]),
+        {"review": review.pk, "next": page},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == page
+    assert "En file d’attente" in client.get(page).content.decode()
+
+
+def test_a_review_of_another_session_cannot_be_asked_for(session, staff, client, incubator):
+    other = Review.objects.create(
+        session=type(session).objects.create(
+            committee=session.committee, starts_at=session.starts_at
+        ),
+        startup=StartupFactory(incubator=incubator),
+    )
+    client.force_login(staff)
+    response = client.post(
+        reverse("committees:document-request", args=[session.pk, DOSSIER]),
+        {"review": other.pk},
+    )
+    assert response.status_code == 404
+    assert not Document.objects.exists()
+
+
+@pytest.fixture
+def made(session, review, agenda, staff, django_capture_on_commit_callbacks):
+    """The dossier of the first startup, the dossier of another, the pack and the minutes."""
+    session.status, session.convened_at = SessionStatus.CONVENED, timezone.now()
+    session.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        own = document_request(session=session, kind=DOSSIER, review=agenda[0], by=staff)
+        other = document_request(session=session, kind=DOSSIER, review=agenda[1], by=staff)
+        minutes = document_request(session=session, kind=MINUTES, by=staff)
+    return {"own": own, "other": other, "minutes": minutes}
+
+
+READERS = {
+    # persona: (own dossier, another startup's dossier, minutes)
+    "staff": (200, 200, 200),
+    "chair": (200, 200, 200),
+    "intrapreneur": (200, 403, 200),
+    "other_team": (403, 403, 200),
+    "outsider": (403, 403, 403),
+}
+
+
+@pytest.mark.parametrize("persona", READERS)
+def test_downloads_are_for_those_who_may_read_them(
+    persona, made, client, staff, member, intrapreneur, outsider, agenda
+):
+    other_team = UserFactory(email="autre@example.org")
+    TeamMembership.objects.create(user=other_team, startup=agenda[2].startup)
+    people = {
+        "staff": staff,
+        "chair": member.user,
+        "intrapreneur": intrapreneur,
+        "other_team": other_team,
+        "outsider": outsider,
+    }
+    client.force_login(people[persona])
+    codes = tuple(
+        client.get(reverse("committees:document-download", args=[made[name].pk])).status_code
+        for name in ("own", "other", "minutes")
+    )
+    assert codes == READERS[persona]
+
+
+def test_anonymous_people_are_sent_to_log_in(made, client):
+    response = client.get(reverse("committees:document-download", args=[made["own"].pk]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_files_are_not_served_from_a_public_address(made, client, staff):
+    client.force_login(staff)
+    name = made["own"].file.name
+    assert client.get(f"/media/{name}").status_code == 404
+    assert re.fullmatch(r"documents/[0-9a-f]{32}\.pdf", name)
+
+
+def test_teams_do_not_make_documents(made, client, intrapreneur, session, agenda):
+    client.force_login(intrapreneur)
+    response = client.post(
+        reverse("committees:document-request", args=[session.pk, DOSSIER]),
+        {"review": agenda[0].pk},
+    )
+    assert response.status_code == 403
+    page = client.get(reverse("committees:session", args=[session.pk])).content.decode()
+    assert "Dossier de " + agenda[0].startup.name in page
+    assert "Dossier de " + agenda[1].startup.name not in page
+    assert "Produire" not in page
