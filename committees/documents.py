@@ -340,7 +340,7 @@ def key(document: Document) -> tuple[str, int | None]:
 def fingerprints(session: Session) -> dict[tuple[str, int | None], str]:
     """The fingerprint of each document of the session as it would be made now, by
     `(kind, review id or None)`: two queries whatever the size of the agenda."""
-    annotations = {name: marker(*spec) for name, spec in REVIEW_MARKERS.items()}
+    annotations = {f"marker_{name}": marker(*spec) for name, spec in REVIEW_MARKERS.items()}
     rows = list(
         Review.objects.filter(session=session)
         .order_by("position", "id")
@@ -350,7 +350,8 @@ def fingerprints(session: Session) -> dict[tuple[str, int | None], str]:
     attendance = Attendance.objects.filter(session=session).aggregate(
         at=Max("updated_at"), count=Count("id"), present=Count("id", filter=Q(present=True))
     )
-    base = (session.status, session.starts_at, session.place, session.closed_at)
+    closed = session.closed_at and session.closed_at.timestamp()
+    base = (str(session.status), session.starts_at.timestamp(), session.place, closed)
     result = {(DocumentKind.DOSSIER, row[0]): digest(base, row) for row in rows}
     result[(DocumentKind.PACK, None)] = digest(base, rows)
     result[(DocumentKind.MINUTES, None)] = digest(base, rows, attendance)

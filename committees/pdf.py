@@ -65,7 +65,7 @@ def assemble(parts: list[bytes], *, outline: list[tuple[str, int]]) -> Pdf:
     for page, number in zip(writer.pages, PdfReader(BytesIO(numbers.data)).pages, strict=True):
         page.merge_page(number)
     for title, index in outline:
-        writer.add_outline_item(title, index)
+        writer.add_outline_item(title=title, page_number=index)
     writer.compress_identical_objects()
     out = BytesIO()
     writer.write(out)

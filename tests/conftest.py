@@ -89,32 +89,22 @@ def worker_database() -> dict[str, str]:
     return {"DATABASE_URL": f"postgres://{user}:{password}@{host}:{port}/{db['NAME']}"}
 
 
-@pytest.fixture(scope="session")
-def celery_worker(tmp_path_factory, django_db_setup):
-    """A real Celery worker process on the Redis of REDIS_URL, sending e-mails to files and,
-    on PostgreSQL, reading the test database (what `transaction=True` tests commit).
-
-    Tests that claim to test the job path end to end use it; without REDIS_URL they skip.
-    """
-    if not settings.REDIS_URL:
-        pytest.skip("REDIS_URL is not set: no broker for a real worker")
-    outbox = tmp_path_factory.mktemp("outbox")
-    env = os.environ | {
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(outbox),
-        **worker_database(),
-    }
-    command = [sys.executable, "-m", "celery", "-A", "config"]
-    subprocess.run([*command, "purge", "-f"], env=env, check=True, capture_output=True)
+def start_worker(env: dict[str, str], *, queue: str = "celery") -> subprocess.Popen:
+    """A real Celery worker process consuming `queue`, once it is ready."""
     worker = subprocess.Popen(
         [
-            *command,
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
             "worker",
             "--pool=solo",
             "--loglevel=INFO",
             "--without-gossip",
             "--without-mingle",
+            f"--queues={queue}",
+            f"--hostname={queue}@%h",
         ],
         env=env,
         stdout=subprocess.PIPE,
@@ -125,10 +115,39 @@ def celery_worker(tmp_path_factory, django_db_setup):
     for line in worker.stdout:
         if "ready." in line or time.monotonic() > deadline:
             break
-    yield SimpleNamespace(outbox=outbox, process=worker)
-    worker.terminate()
+    return worker
+
+
+def stop_worker(worker: subprocess.Popen) -> None:
+    if worker.poll() is None:
+        worker.terminate()
     worker.wait(timeout=10)
     worker.stdout.close()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(tmp_path_factory, django_db_setup):
+    """A real Celery worker process on the Redis of REDIS_URL, sending e-mails to files,
+    storing documents in `media` and, on PostgreSQL, reading the test database (what
+    `transaction=True` tests commit).
+
+    Tests that claim to test the job path end to end use it; without REDIS_URL they skip.
+    """
+    if not settings.REDIS_URL:
+        pytest.skip("REDIS_URL is not set: no broker for a real worker")
+    outbox, media = tmp_path_factory.mktemp("outbox"), tmp_path_factory.mktemp("media")
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(outbox),
+        "MEDIA_ROOT": str(media),
+        **worker_database(),
+    }
+    command = [sys.executable, "-m", "celery", "-A", "config"]
+    subprocess.run([*command, "purge", "-f"], env=env, check=True, capture_output=True)
+    worker = start_worker(env)
+    yield SimpleNamespace(outbox=outbox, media=media, env=env, process=worker)
+    stop_worker(worker)
 
 
 @pytest.fixture
