@@ -220,3 +220,21 @@ def standards_table(data: dict, before: dict) -> list[tuple[str, str, str, str]]
         )
         for standard in Standard
     ]
+
+
+def reading(data: dict[str, dict], standards_before: dict, comments: dict | None = None) -> list:
+    """A version's sections as its readers see them, in order: the report's page, the
+    preparation page and the PDF dossier. `data`: the content by section key; `comments`:
+    the staff's comments by section key."""
+    return [
+        {
+            "key": key,
+            "title": form.title,
+            "fields": displayed(key, data.get(key, {})),
+            "standards": standards_table(data.get(key, {}), standards_before)
+            if key == NextSemesterForm.key
+            else None,
+            "comments": (comments or {}).get(key),
+        }
+        for key, form in SECTIONS.items()
+    ]

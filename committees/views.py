@@ -12,7 +12,7 @@ from .access import get_report_for, get_startup_for_reports
 from .enums import ReportStatus
 from .models import ReportSection, ReportVersion
 from .prefill import report_prefill
-from .sections import SECTIONS, NextSemesterForm, displayed, standards_table
+from .sections import SECTIONS, reading
 from .services import (
     ReportIncomplete,
     latest_version,
@@ -198,18 +198,7 @@ def detail(request, slug, semester):
         "version": version,
         "versions": versions,
         "prefill": prefill,
-        "sections": [
-            {
-                "key": key,
-                "title": form.title,
-                "fields": displayed(key, sections.get(key, {})),
-                "standards": standards_table(sections.get(key, {}), prefill["standards_before"])
-                if key == NextSemesterForm.key
-                else None,
-                "comments": comments.get(key),
-            }
-            for key, form in SECTIONS.items()
-        ],
+        "sections": reading(sections, prefill["standards_before"], comments),
         "can_review": roles.staff
         and report.status == ReportStatus.SUBMITTED
         and version == versions[-1],

@@ -20,7 +20,7 @@ from .preparation import (
     proposed_recusals,
     voting_members,
 )
-from .sections import SECTIONS, NextSemesterForm, displayed, standards_table
+from .sections import reading
 from .session_access import get_session_for
 
 SCORES = [(str(n), str(n)) for n in range(1, 6)]
@@ -146,17 +146,7 @@ def review_context(request, session, roles, review, *, form=None, conflict_form=
     sections = []
     if version:
         data = {section.key: section.data for section in version.sections.all()}
-        sections = [
-            {
-                "key": key,
-                "title": section_form.title,
-                "fields": displayed(key, data.get(key, {})),
-                "standards": standards_table(data.get(key, {}), version.prefill["standards_before"])
-                if key == NextSemesterForm.key
-                else None,
-            }
-            for key, section_form in SECTIONS.items()
-        ]
+        sections = reading(data, version.prefill["standards_before"])
     assessment = Assessment.objects.filter(review=review, member=me).first() if me else None
     if form is None and me:
         initial = {"notes": assessment.notes if assessment else ""}

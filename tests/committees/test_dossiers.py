@@ -1,0 +1,240 @@
+"""The three PDF documents' content (issue 6): rendered with WeasyPrint, read back with pypdf."""
+
+import datetime
+import re
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+from django.utils import timezone
+from pypdf import PdfReader
+
+from committees.decisions import decision_correct, decision_record, session_close
+from committees.dossiers import dossier_html, minutes_html, pack_front_html
+from committees.enums import MemberRole, Outcome, ReviewStatus, SessionStatus
+from committees.models import Attendance, CommitteeMember, Review, Vote
+from committees.pdf import render
+from committees.services import report_section_save, report_start
+from tests.factories import MetricFactory, StartupFactory, UserFactory, add_measurements
+
+from .reports import COMPLETE, SEMESTER, submitted_report
+
+MARK = "Document de travail — diffusion restreinte"
+SECTIONS = [
+    "1. Identité",
+    "2. Les six derniers mois",
+    "3. Matrice d’impact",
+    "4. Les six prochains mois",
+    "5. La demande",
+    "6. Les indicateurs",
+    "7. L’argent depuis le début",
+    "8. Les décisions précédentes",
+]
+
+
+def pages(html: str) -> list[str]:
+    """Each page's text, with French spaces (narrow and no-break) as plain spaces."""
+    made = render(html)
+    reader = PdfReader(BytesIO(made.data))
+    assert len(reader.pages) == made.pages
+    return [re.sub(r"[\u202f\u00a0]", " ", page.extract_text() or "") for page in reader.pages]
+
+
+@pytest.fixture
+def review(session):
+    return session.reviews.get()
+
+
+@pytest.fixture
+def chair(session):
+    user = UserFactory(email="chair@example.org", first_name="Camille", last_name="Président")
+    CommitteeMember.objects.create(committee=session.committee, user=user, role=MemberRole.CHAIR)
+    return user
+
+
+def decide(review, chair, **kwargs):
+    """Open the session, the chair present and voting, then record the decision."""
+    session = review.session
+    now = timezone.now()
+    session.status, session.convened_at, session.opened_at = SessionStatus.OPEN, now, now
+    session.save(update_fields=["status", "convened_at", "opened_at"])
+    member = CommitteeMember.objects.get(committee=session.committee, user=chair)
+    Attendance.objects.create(session=session, member=member, present=True)
+    Review.objects.filter(pk=review.pk).update(
+        status=ReviewStatus.VOTED, vote_opened_at=now, vote_closed_at=now
+    )
+    Vote.objects.create(
+        review=review, member=member, choice=Outcome.REFINANCE, amount=Decimal(240000), months=6
+    )
+    review.refresh_from_db()
+    values = {"outcome": Outcome.REFINANCE, "amount": Decimal("240000"), "by": chair}
+    return decision_record(review=review, **(values | kwargs))
+
+
+# The review dossier
+
+
+def test_dossier_shows_the_submitted_report_and_the_money(review, startup, intrapreneur):
+    submitted_report(startup, intrapreneur)
+    text = pages(dossier_html(review))
+    whole = "\n".join(text)
+    for heading in SECTIONS:
+        assert heading in whole
+    assert "9. L’avis des sponsors" not in whole  # only once the session is closed
+    assert COMPLETE["identity"]["problem"] in whole
+    # The amount typed in the report, and the round made by the factory, the French way.
+    assert "Demande 400 000 €" in text[0]
+    assert "250 000 €" in whole
+    assert all(MARK in page for page in text)
+    assert f"Page 1 sur {len(text)}" in text[0]
+    assert f"Page {len(text)} sur {len(text)}" in text[-1]
+    assert text[0].count("Dossier d’examen — Mon Service") == 2  # running title and heading
+
+
+def test_dossier_never_shows_a_draft(review, startup, intrapreneur):
+    report = report_start(startup=startup, semester=SEMESTER, by=intrapreneur)
+    report_section_save(report=report, key="identity", data=COMPLETE["identity"], by=intrapreneur)
+    whole = "\n".join(pages(dossier_html(review)))
+    assert "Bilan non remis" in whole
+    assert COMPLETE["identity"]["problem"] not in whole
+    assert "7. L’argent depuis le début" in whole
+
+
+def test_dossier_in_a_pack_is_unnumbered_and_names_the_pack(review, session):
+    text = pages(dossier_html(review, in_pack=True))
+    assert not any(
+        "sur" in line and line.startswith("Page ") for p in text for line in p.split("\n")
+    )
+    assert "Dossiers de séance — Comité de la Fabrique" in text[0]
+    assert "Mon Service" in text[0]
+
+
+def test_dossier_queries_do_not_grow_with_the_metrics(
+    review, startup, intrapreneur, django_assert_num_queries
+):
+    submitted_report(startup, intrapreneur)
+    first = MetricFactory(startup=startup, label="Dossiers déposés")
+    add_measurements(first, {"2026-01": 100, "2026-02": 120})
+    with django_assert_num_queries(12):
+        dossier_html(review)
+    for n in range(2):
+        metric = MetricFactory(startup=startup, is_north_star=False, label=f"Indicateur {n}")
+        add_measurements(metric, {"2025-12": 3, "2026-01": 4, "2026-02": 5})
+    with django_assert_num_queries(12):
+        html = dossier_html(review)
+    assert "Indicateur 1" in html
+
+
+def test_closed_dossier_is_final_with_the_grid_and_the_decision(review, chair, startup):
+    metric = MetricFactory(startup=startup, label="Dossiers déposés")
+    decide(
+        review,
+        chair,
+        conditions="Recruter un·e développeur·se",
+        objectives=[(metric, Decimal("1500"), datetime.date(2027, 6, 30))],
+    )
+    session_close(session=review.session, by=chair)
+    whole = "\n".join(pages(dossier_html(review)))
+    assert MARK not in whole
+    assert "9. L’avis des sponsors et la décision" in whole
+    assert "REFINANCER" in whole
+    assert "Montant accordé 240 000 €" in whole
+    assert "Recruter un·e développeur·se" in whole
+    assert "Dossiers déposés : 1 500 dossiers au 30/06/2027" in whole
+
+
+def test_a_previous_decision_shows_its_objectives_and_whether_they_were_met(
+    review, chair, startup, session
+):
+    """The decision of an earlier session, seen from the dossier of a later one."""
+    metric = MetricFactory(startup=startup, label="Dossiers déposés")
+    add_measurements(metric, {"2026-01": 2000})
+    decide(
+        review,
+        chair,
+        conditions="Ouvrir aux régions",
+        objectives=[(metric, Decimal("1500"), datetime.date(2026, 6, 30))],
+    )
+    later = Review.objects.create(
+        session=type(session).objects.create(
+            committee=session.committee,
+            starts_at=session.starts_at + datetime.timedelta(days=180),
+        ),
+        startup=startup,
+    )
+    whole = "\n".join(pages(dossier_html(later)))
+    section = whole[whole.index("8. Les décisions précédentes") :]
+    assert "Ouvrir aux régions" in section
+    assert re.search(r"Dossiers déposés 1 500 dossiers 30/06/2026 (?i:atteint)", section)
+
+
+# The pack's front matter
+
+
+def test_pack_front_has_agenda_times_and_the_pages_given(session, startup):
+    other = StartupFactory(name="Autre Service", incubator=startup.incubator)
+    Review.objects.create(session=session, startup=other, position=1, duration_minutes=30)
+    reviews = list(session.reviews.select_related("startup").order_by("position", "id"))
+    text = pages(pack_front_html(session, [(reviews[0], 3), (reviews[1], 14)]))
+    whole = "\n".join(text)
+    assert "Dossiers de séance" in text[0]
+    assert "Comité de la Fabrique" in text[0]
+    assert "Ségur" in text[0]
+    assert re.search(r"14 h 00 – 14 h 50 Mon Service", whole)
+    assert re.search(r"14 h 50 – 15 h 20 Autre Service", whole)
+    assert re.search(r"1\. Mon Service 3\b", whole)
+    assert re.search(r"2\. Autre Service 14\b", whole)
+    assert MARK in text[0]
+    assert not any("Page 1 sur" in page for page in text)
+
+
+# The minutes
+
+
+def test_minutes_before_and_after_the_close(review, chair, session):
+    decide(review, chair, conditions="Publier la page de statistiques")
+    draft = "\n".join(pages(minutes_html(session)))
+    assert MARK in draft
+    assert "relevé provisoire" in draft
+
+    session_close(session=session, by=chair)
+    text = pages(minutes_html(session))
+    whole = "\n".join(text)
+    assert MARK not in whole
+    assert "Relevé de décisions" in text[0]
+    assert "Page 1 sur" in text[0]
+    assert "Présent·es Camille Président (président·e)" in whole
+    assert "1 membre votant présent pour un quorum de 2 : non atteint" in whole
+    assert "1. Mon Service" in whole
+    assert "Montant accordé 240 000 €" in whole
+    assert "Publier la page de statistiques" in whole
+    assert "Vote à la majorité simple" in whole
+    assert "Camille Président : refinancer" in whole
+
+
+def test_minutes_of_a_secret_ballot_give_counts_only(review, chair, session):
+    session.committee.secret_ballot = True
+    session.committee.save(update_fields=["secret_ballot"])
+    decide(review, chair)
+    whole = "\n".join(pages(minutes_html(session)))
+    assert "seul le décompte est publié" in whole
+    assert "Camille Président : refinancer" not in whole
+
+
+def test_minutes_show_a_correction_as_such(review, chair, session):
+    decision = decide(review, chair)
+    session_close(session=session, by=chair)
+    decision_correct(
+        decision=decision,
+        outcome=Outcome.ADJUST,
+        amount=Decimal("180000"),
+        months=6,
+        reason="Erreur de saisie du montant voté.",
+        by=chair,
+    )
+    whole = "\n".join(pages(minutes_html(session)))
+    assert "AJUSTER" in whole
+    assert "DÉCISION CORRIGÉE APRÈS LA SÉANCE" in whole  # a badge, in capitals
+    assert "180 000 €" in whole
+    assert "Erreur de saisie du montant voté." in whole
+    assert "Corrige la décision enregistrée le" in whole
