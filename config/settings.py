@@ -130,6 +130,22 @@ STORAGES = {
 }
 if DEBUG:
     STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
+# Uploaded and generated files (the PDF documents) go to the default storage: MEDIA_ROOT, never
+# served as such, or an S3-compatible bucket when S3_BUCKET is set, private, its files read
+# through Comité's download view that checks who asks.
+if S3_BUCKET := os.environ.get("S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("S3_REGION") or None,
+            "access_key": os.environ.get("S3_ACCESS_KEY_ID", ""),
+            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY", ""),
+            "default_acl": "private",
+            "file_overwrite": False,
+        },
+    }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "/media/"
 # WhiteNoise rewrites the DSFR stylesheet, which breaks django-dsfr's integrity hashes.

@@ -420,3 +420,52 @@ def test_teams_do_not_make_documents(made, client, intrapreneur, session, agenda
     assert "Dossier de " + agenda[0].startup.name in page
     assert "Dossier de " + agenda[1].startup.name not in page
     assert "Produire" not in page
+
+
+@pytest.fixture
+def s3_bucket(settings):
+    """Documents stored in a bucket of a real, local S3-compatible server."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    server.start()
+    host, port = server.get_host_and_port()
+    credentials = {"access_key": "comite", "secret_key": "secret", "region_name": "eu-west-3"}
+    options = {"bucket_name": "comite-documents", "endpoint_url": f"http://{host}:{port}"}
+    settings.STORAGES = settings.STORAGES | {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": options | credentials | {"default_acl": "private"},
+        }
+    }
+    client = boto3.client(
+        "s3",
+        endpoint_url=options["endpoint_url"],
+        aws_access_key_id="comite",
+        aws_secret_access_key="secret",
+        region_name="eu-west-3",
+    )
+    client.create_bucket(
+        Bucket="comite-documents",
+        CreateBucketConfiguration={"LocationConstraint": "eu-west-3"},
+    )
+    yield client
+    server.stop()
+
+
+def test_documents_can_be_stored_in_an_s3_compatible_bucket(
+    s3_bucket, session, review, staff, client, django_capture_on_commit_callbacks, media
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        document = document_request(session=session, kind=DOSSIER, review=review, by=staff)
+    document.refresh_from_db()
+
+    keys = [
+        item["Key"] for item in s3_bucket.list_objects_v2(Bucket="comite-documents")["Contents"]
+    ]
+    assert keys == [document.file.name]
+    assert files(media) == []
+    client.force_login(staff)
+    download = client.get(reverse("committees:document-download", args=[document.pk]))
+    assert len(text(b"".join(download.streaming_content))) == document.pages
