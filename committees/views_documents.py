@@ -62,6 +62,14 @@ class Slot:
     def label(self) -> str:
         return DocumentKind(self.kind).label
 
+    @property
+    def download_label(self) -> str:
+        if self.review:
+            return f"le dossier de {self.review.startup.name}"
+        return {DocumentKind.PACK: "les dossiers de séance"}.get(
+            self.kind, "le relevé de décisions"
+        )
+
 
 def with_progress(documents):
     done = Count("parts", filter=Q(parts__status=DocumentStatus.DONE))

@@ -9,10 +9,11 @@ from django.core.management import call_command
 from django.db.models import Sum
 from django.urls import reverse
 
-from committees.enums import Reminder, ReportStatus
+from committees.enums import DocumentKind, DocumentStatus, Reminder, ReportStatus
 from committees.management.commands.setup_demo_reports import COMMITTEE, REPORTS
 from committees.models import (
     Committee,
+    Document,
     ReportComment,
     ReportSection,
     ReportVersion,
@@ -171,3 +172,12 @@ def test_the_admin_shows_the_demo_committee_and_reads_reports_only(client, portf
     )
     report.refresh_from_db()
     assert report.status == ReportStatus.ACCEPTED
+
+
+def test_the_demo_session_has_its_pack_rendered(portfolio, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        run("setup_demo_reports")
+
+    pack = Document.objects.get(kind=DocumentKind.PACK)
+    assert pack.status == DocumentStatus.DONE
+    assert pack.pages > len(REPORTS) * 2

@@ -419,8 +419,8 @@ def test_managers_add_members_by_email(client, session, staff, sponsor, sponsor_
 
 @pytest.mark.parametrize("count", [1, 10])
 def test_the_session_page_queries_do_not_grow(client, session, staff, count):
-    """14 queries with 1 or 10 agenda items (login, roles, agenda, reports, members,
-    proposals, audit trail, the header's nav)."""
+    """17 queries with 1 or 10 agenda items (login, roles, agenda, reports, members,
+    proposals, audit trail, the header's nav, the documents and their two fingerprints)."""
     CommitteeMemberFactory(committee=session.committee)
 
     for position in range(1, count):
@@ -434,7 +434,7 @@ def test_the_session_page_queries_do_not_grow(client, session, staff, count):
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("committees:session", args=[session.pk]))
     assert response.status_code == 200
-    assert len(queries) == 14, [q["sql"] for q in queries]
+    assert len(queries) == 17, [q["sql"] for q in queries]
 
 
 def test_managers_change_the_rules(client, session, staff):

@@ -27,7 +27,8 @@ from startups.management.commands.setup_demo import (
 )
 from startups.models import Incubator, IncubatorStaff, Organisation, Startup
 
-from ...enums import MemberRole, ReportStatus
+from ...documents import document_request
+from ...enums import DocumentKind, MemberRole, ReportStatus
 from ...models import Committee, CommitteeMember, Review, SemesterReport, Session
 from ...sections import SECTIONS
 from ...services import (
@@ -387,6 +388,10 @@ class Command(BaseCommand):
             session = self.session(incubator, today)
             self.agenda(session, incubator)
             self.members(session.committee, session)
+            if not session.documents.filter(kind=DocumentKind.PACK).exists():
+                # Rendered here when no broker is configured, else by the workers.
+                document_request(session=session, kind=DocumentKind.PACK)
+                self.created.append("dossiers de séance (PDF)")
         if self.created:
             self.stdout.write(
                 "Bilans de démonstration (textes rédigés pour la démonstration d’après le pitch "
