@@ -8,7 +8,11 @@ DATABASE_URL once, at start-up), and prints its figures as one JSON object on st
 - importer.py on comite_bench_import, recreated each run: the real beta.gouv.fr import;
 - measurements.py on comite_bench_measurements, recreated each run: 1,000,000 measurements
   through our CSV import, and a plain COPY and a COPY-then-upsert of the same rows;
-- votes.py on comite_bench_votes, recreated each run: 50 voters through gunicorn (2 workers).
+- votes.py on comite_bench_votes, recreated each run: 50 voters through gunicorn (2 workers);
+- documents.py on comite_bench_documents, recreated each run: a review dossier in process, and a
+  20-startup session pack rendered by 1, then 2 real Celery workers on Redis.
+
+`--only NAME` runs one phase (its figures only are written).
 
 Targets and keys: ../shared/BENCH.md. Only figures measured in this run are written.
 """
@@ -27,6 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results.json"
 SERVER = "postgres://postgres@127.0.0.1:5432"
 STARTUPS = 5000
+PHASES = ["pages", "import", "measurements", "votes", "documents"]
+KEPT = {"comite_bench", "comite_bench_small"}
 
 
 def at_most(limit):
@@ -65,6 +71,13 @@ FIGURES = {
     "vote_spread_p95_ms": ("50 votes within 5 s (gunicorn)", *at_most(100)),
     "vote_burst_max_ms": ("50 votes at once, slowest", *at_most(1000)),
     "votes_recorded": ("votes in the database per item", "= 50", lambda v, _: v == 50),
+    "dossier_10p_s": ("a ~10-page dossier, our whole path", *at_most(1.5)),
+    "dossier_weasyprint_only_s": ("… WeasyPrint alone, same HTML", "–", None),
+    "dossier_overhead_ratio": ("… ours / WeasyPrint alone", *at_most(1.25)),
+    "dossier_pages": ("… its pages", "–", None),
+    "pack_20_workers1_s": ("20-startup pack, 1 Celery worker", "–", None),
+    "pack_20_workers2_s": ("20-startup pack, 2 Celery workers", *at_most(30)),
+    "worker_peak_mb": ("a worker's peak memory (VmHWM)", *at_most(500)),
 }
 
 
@@ -72,20 +85,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", default="50", help="measured requests per page (≥ 30)")
     parser.add_argument("--show-sql", action="store_true", help="print the pages' queries")
+    parser.add_argument("--only", choices=PHASES, help="run this phase only")
     args = parser.parse_args()
     show_sql = ["--show-sql"] if args.show_sql else []
-    try:
-        create_database("comite_bench")
-        create_database("comite_bench_small")
-        create_database("comite_bench_import", fresh=True)
-        create_database("comite_bench_measurements", fresh=True)
-        create_database("comite_bench_votes", fresh=True)
-    except psycopg.OperationalError as error:
-        print(f"PostgreSQL is not reachable at {SERVER}: {error}", file=sys.stderr)
-        return 1
-
     phases = [
         (
+            "pages",
             f"pages, {STARTUPS} startups",
             "comite_bench",
             "pages.py",
@@ -93,16 +98,34 @@ def main() -> int:
             {},
         ),
         (
+            "pages",
             "pages, 1 startup",
             "comite_bench_small",
             "pages.py",
             ["--startups", "1", "--queries-only", *show_sql],
             {"portfolio_list_queries": "portfolio_list_queries_small"},
         ),
-        ("beta.gouv.fr import", "comite_bench_import", "importer.py", [], {}),
-        ("1,000,000 measurements", "comite_bench_measurements", "measurements.py", [], {}),
-        ("50 voters", "comite_bench_votes", "votes.py", [], {}),
+        ("import", "beta.gouv.fr import", "comite_bench_import", "importer.py", [], {}),
+        (
+            "measurements",
+            "1,000,000 measurements",
+            "comite_bench_measurements",
+            "measurements.py",
+            [],
+            {},
+        ),
+        ("votes", "50 voters", "comite_bench_votes", "votes.py", [], {}),
+        ("documents", "PDF documents", "comite_bench_documents", "documents.py", [], {}),
     ]
+    phases = [phase[1:] for phase in phases if args.only in (None, phase[0])]
+    try:
+        for _, database, *_ in phases:
+            # The pages' data is built once, then kept; every other phase starts afresh.
+            create_database(database, fresh=database not in KEPT)
+    except psycopg.OperationalError as error:
+        print(f"PostgreSQL is not reachable at {SERVER}: {error}", file=sys.stderr)
+        return 1
+
     results, failed = {}, []
     notes = [f"load average before: {load()}"]
     for title, database, script, script_args, keys in phases:
