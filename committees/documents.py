@@ -168,7 +168,7 @@ def pack_merge(pack: Document) -> pdf.Pdf:
         pack.parts.select_related("review__startup").order_by("review__position", "review_id")
     )
     contents = [read(part) for part in parts]
-    front_pages = 1
+    front_pages = 2 + len(parts) // 15  # a cover, then the agenda and contents: a good guess
     for _ in range(3):
         starts, page = [], front_pages + 1
         for part in parts:

@@ -15,6 +15,17 @@ from django.db import connection
 from django.test import Client
 from pytest_django.live_server_helper import LiveServer
 
+from committees.enums import MemberRole
+from tests.factories import (
+    CommitteeFactory,
+    CommitteeMemberFactory,
+    IncubatorFactory,
+    ReviewFactory,
+    SessionFactory,
+    StartupFactory,
+    UserFactory,
+)
+
 # Playwright's sync API runs an event loop in the test thread; the ORM calls that the factories
 # make there are still plain synchronous calls.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -146,3 +157,18 @@ def assert_accessible(page, axe):
         assert not violations, f"axe-core on {page.url}:\n{describe(violations)}"
 
     return assert_accessible
+
+
+@pytest.fixture
+def agenda(transactional_db):
+    """A planned session of La Fabrique's committee with one startup on its agenda and one
+    due, and a staff member of the incubator."""
+    incubator = IncubatorFactory(slug="fabrique", title="La Fabrique")
+    committee = CommitteeFactory(name="Comité de la Fabrique", incubator=incubator)
+    CommitteeMemberFactory(committee=committee, role=MemberRole.CHAIR)
+    session = SessionFactory(committee=committee)
+    ReviewFactory(
+        session=session, startup=StartupFactory(name="Déjà inscrite", incubator=incubator)
+    )
+    StartupFactory(name="Attendue", incubator=incubator, committee_days_ago=200)
+    return {"session": session, "staff": UserFactory(staff_of=incubator)}

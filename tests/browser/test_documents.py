@@ -5,7 +5,6 @@ real worker path is tested in tests/committees/test_documents_worker.py.)"""
 from playwright.sync_api import expect
 
 from committees.models import Document
-from tests.browser.test_sessions import agenda  # noqa: F401 (fixture)
 
 
 def test_staff_make_the_pack_and_download_it_without_a_reload(

@@ -1,32 +1,7 @@
 """Preparing a session in a real browser: staff add a startup due to the agenda and move it,
 without a reload; axe-core on the sessions list, the session page and the committee page."""
 
-import pytest
 from playwright.sync_api import expect
-
-from committees.enums import MemberRole
-from tests.factories import (
-    CommitteeFactory,
-    CommitteeMemberFactory,
-    IncubatorFactory,
-    ReviewFactory,
-    SessionFactory,
-    StartupFactory,
-    UserFactory,
-)
-
-
-@pytest.fixture
-def agenda(transactional_db):
-    incubator = IncubatorFactory(slug="fabrique", title="La Fabrique")
-    committee = CommitteeFactory(name="Comité de la Fabrique", incubator=incubator)
-    CommitteeMemberFactory(committee=committee, role=MemberRole.CHAIR)
-    session = SessionFactory(committee=committee)
-    ReviewFactory(
-        session=session, startup=StartupFactory(name="Déjà inscrite", incubator=incubator)
-    )
-    StartupFactory(name="Attendue", incubator=incubator, committee_days_ago=200)
-    return {"session": session, "staff": UserFactory(staff_of=incubator)}
 
 
 def test_staff_build_the_agenda_without_a_reload(
