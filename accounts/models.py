@@ -36,6 +36,7 @@ class User(AbstractUser):
 
     username = None
     email = models.EmailField("adresse électronique", unique=True)
+    erased_at = models.DateTimeField("données personnelles effacées le", null=True, blank=True)
 
     objects = UserManager()
 
@@ -47,4 +48,6 @@ class User(AbstractUser):
         constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
 
     def __str__(self):
+        if self.erased_at:
+            return "Compte supprimé"
         return self.get_full_name() or self.email

@@ -1,6 +1,7 @@
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from sesame.utils import get_query_string
 
 from .models import User
@@ -24,3 +25,18 @@ def magic_link_send(*, email: str, base_url: str) -> bool:
     }
     transaction.on_commit(lambda: send_email.delay(**email))
     return True
+
+
+@transaction.atomic
+def user_erase(*, user: User) -> User:
+    """Erase the account's own personal data (name, address, password) and close it for good:
+    it can no longer sign in by any means, and shows as "Compte supprimé" wherever it acted."""
+    user.first_name = user.last_name = ""
+    user.email = f"compte-supprime-{user.pk}@comite.invalid"
+    user.set_unusable_password()
+    user.is_active = user.is_staff = user.is_superuser = False
+    user.erased_at = timezone.now()
+    user.save()
+    user.groups.clear()
+    user.user_permissions.clear()
+    return user
