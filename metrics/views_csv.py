@@ -53,6 +53,15 @@ class CsvUploadForm(DsfrBaseForm):
         if file.size > MAX_UPLOAD_BYTES:
             size = f"{file.size / 1024 / 1024:.1f}".replace(".", ",")
             raise forms.ValidationError(f"Le fichier pèse {size} Mo : {MAX_UPLOAD_MB} Mo au plus.")
+        if not file.name.lower().endswith((".csv", ".txt")):
+            raise forms.ValidationError("Seuls les fichiers .csv sont acceptés.")
+        # A spreadsheet or a PDF renamed .csv: text files have no NUL byte.
+        head = file.read(4096)
+        file.seek(0)
+        if b"\x00" in head:
+            raise forms.ValidationError(
+                "Ce fichier n’est pas un CSV : enregistrez-le au format CSV depuis le tableur."
+            )
         return file
 
 

@@ -379,6 +379,24 @@ def test_too_big_a_file_is_refused_in_french(client, intrapreneur, startup, file
     assert response.context["form"].errors["fichier"] == ["Le fichier pèse 0,0 Mo : 20 Mo au plus."]
 
 
+@pytest.mark.parametrize(
+    ("name", "data", "error"),
+    [
+        ("mesures.xlsx", b"PK\x03\x04", "Seuls les fichiers .csv sont acceptés."),
+        (
+            "mesures.csv",
+            b"PK\x03\x04\x14\x00\x06\x00",
+            "Ce fichier n’est pas un CSV : enregistrez-le au format CSV depuis le tableur.",
+        ),
+    ],
+)
+def test_only_csv_text_files_are_accepted(client, intrapreneur, startup, name, data, error, media):
+    client.force_login(intrapreneur)
+    response = upload(client, startup, data, name=name)
+    assert response.context["form"].errors["fichier"] == [error]
+    assert kept_files(media) == []
+
+
 def test_no_file_is_refused_in_french(client, intrapreneur, startup):
     client.force_login(intrapreneur)
     response = client.post(reverse("metrics:csv-upload", args=[startup.slug]))
