@@ -92,3 +92,15 @@ def test_the_command_erases_by_address_and_says_when_there_is_none(world, sponso
     assert f"compte n° {sponsor.pk}" in out.getvalue()
     with pytest.raises(CommandError, match="Aucun compte"):
         call_command("erase_person", "personne@example.org")
+
+
+def test_a_deactivated_account_is_signed_out_at_its_next_request(client, staff):
+    client.force_login(staff)
+    assert client.get(reverse("committees:reports")).status_code == 200
+
+    staff.is_active = False
+    staff.save()
+
+    response = client.get(reverse("committees:reports"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
