@@ -40,3 +40,41 @@ def user_erase(*, user: User) -> User:
     user.groups.clear()
     user.user_permissions.clear()
     return user
+
+
+class SignInRefused(Exception):
+    """A sign-in that Comité refuses; the message is shown on the login page."""
+
+
+def proconnect_user(*, claims: dict) -> User:
+    """The account that ProConnect's claims sign in to, its names brought up to date.
+
+    Accounts are matched on the e-mail address, whatever its case. Nobody gets an account by
+    signing in: people are invited (their account made beforehand, by an incubator's staff or in
+    the administration) and deactivated accounts stay closed.
+    """
+    email = (claims.get("email") or "").strip()
+    if not email:
+        raise SignInRefused(
+            "ProConnect n’a pas transmis votre adresse électronique : connexion impossible."
+        )
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        raise SignInRefused(
+            f"Aucun compte Comité n’est ouvert pour l’adresse {email}. Comité est réservé aux "
+            "personnes invitées : demandez à l’équipe de votre incubateur de vous inviter."
+        )
+    if not user.is_active:
+        raise SignInRefused(
+            "Votre compte Comité est désactivé. Adressez-vous à l’équipe de votre incubateur."
+        )
+    names = {
+        "first_name": (claims.get("given_name") or "").strip()[:150],
+        "last_name": (claims.get("usual_name") or "").strip()[:150],
+    }
+    changed = [field for field, value in names.items() if value and getattr(user, field) != value]
+    for field in changed:
+        setattr(user, field, names[field])
+    if changed:
+        user.save(update_fields=changed)
+    return user

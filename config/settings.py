@@ -100,6 +100,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "sesame.backends.ModelBackend",
+    # ProConnect; it answers nothing while ProConnect is not configured.
+    "accounts.proconnect.ProConnectBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -111,6 +113,42 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Magic links: valid 30 minutes, once.
 SESAME_MAX_AGE = 30 * 60
 SESAME_ONE_TIME = True
+
+# --- ProConnect sign-in (mozilla-django-oidc, accounts/proconnect.py) -------------------------
+# ProConnect is the State's OpenID Connect for public agents. On when PROCONNECT_CLIENT_ID,
+# PROCONNECT_CLIENT_SECRET and PROCONNECT_DOMAIN are set; otherwise the button is not shown.
+# PROCONNECT_DOMAIN, from ProConnect's documentation ("valeur de PROCONNECT_DOMAIN"):
+# fca.integ01.dev-agentconnect.fr for integration, auth.agentconnect.gouv.fr for production
+# (…rie.gouv.fr hosts on the RIE network). Its endpoints are https://PROCONNECT_DOMAIN/api/v2/…
+# (the same as its discovery document, /api/v2/.well-known/openid-configuration, lists).
+PROCONNECT_DOMAIN = os.environ.get("PROCONNECT_DOMAIN", "").strip().strip("/")
+OIDC_RP_CLIENT_ID = os.environ.get("PROCONNECT_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("PROCONNECT_CLIENT_SECRET", "")
+PROCONNECT_ENABLED = bool(PROCONNECT_DOMAIN and OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET)
+_proconnect_api = f"https://{PROCONNECT_DOMAIN}/api/v2" if PROCONNECT_ENABLED else ""
+OIDC_OP_AUTHORIZATION_ENDPOINT = f"{_proconnect_api}/authorize" if _proconnect_api else ""
+OIDC_OP_TOKEN_ENDPOINT = f"{_proconnect_api}/token" if _proconnect_api else ""
+OIDC_OP_USER_ENDPOINT = f"{_proconnect_api}/userinfo" if _proconnect_api else ""
+OIDC_OP_JWKS_ENDPOINT = f"{_proconnect_api}/jwks" if _proconnect_api else ""
+OIDC_OP_LOGOUT_ENDPOINT = f"{_proconnect_api}/session/end" if _proconnect_api else ""
+# ID token and userinfo are JWTs signed with ProConnect's key (RS256, keys from the JWKS).
+OIDC_RP_SIGN_ALGO = "RS256"
+# One ProConnect scope per claim; all five are given to every service provider.
+OIDC_RP_SCOPES = os.environ.get("PROCONNECT_SCOPES", "openid email given_name usual_name siret uid")
+# ProConnect refuses any authorize parameter it does not know: no PKCE; the eIDAS level, its
+# only one for service providers, unless PROCONNECT_ACR_VALUES is set empty.
+OIDC_USE_PKCE = False
+_proconnect_acr = os.environ.get("PROCONNECT_ACR_VALUES", "eidas1")
+OIDC_AUTH_REQUEST_EXTRA_PARAMS = {"acr_values": _proconnect_acr} if _proconnect_acr else {}
+# Accounts are never created at sign-in: only people with an account (invited) come in.
+OIDC_CREATE_USER = False
+# The id_token is kept in the session for the logout at ProConnect (id_token_hint).
+OIDC_STORE_ID_TOKEN = True
+OIDC_OP_LOGOUT_URL_METHOD = "accounts.proconnect.provider_logout_url"
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:proconnect-callback"
+LOGIN_REDIRECT_URL_FAILURE = "accounts:login"
+OIDC_TIMEOUT = 10
+# ---------------------------------------------------------------------------------------------
 
 LANGUAGE_CODE = "fr-fr"
 TIME_ZONE = "Europe/Paris"
