@@ -143,6 +143,8 @@ def back(request, session: Session):
 def request_document(request, pk, kind):
     """Ask for a document (again): the job is queued and the page follows it."""
     session, roles = get_session_for(request, pk)
+    if not may_make(roles):
+        raise PermissionDenied("Seuls les membres du comité et l’incubateur produisent les PDF.")
     if kind not in DocumentKind.values:
         raise Http404
     review = None
@@ -153,8 +155,6 @@ def request_document(request, pk, kind):
         review = get_object_or_404(Review.objects.select_related("startup"), pk=review_pk)
         if review.session_id != session.pk:
             raise Http404
-    if not may_make(roles):
-        raise PermissionDenied("Seuls les membres du comité et l’incubateur produisent les PDF.")
     if kind == DocumentKind.MINUTES and session.status == SessionStatus.PLANNED:
         raise PermissionDenied("Le relevé de décisions suit la séance.")
     document = document_request(session=session, kind=kind, review=review, by=request.user)

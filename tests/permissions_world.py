@@ -1,0 +1,187 @@
+"""One realistic world for the permission matrix, the IDOR and the CSRF tests (issue 7).
+
+Two incubators, each with a startup, its team, its sponsor's representative, its staff, a
+committee and a session whose agenda has that startup; the first startup also has a submitted
+report, metrics, a budget line, an API token, a decided agenda item and a rendered dossier. The
+"another" personas belong to the second incubator's world: they are real people with roles,
+only not on this startup.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from committees.decisions import decision_record
+from committees.enums import (
+    DocumentKind,
+    DocumentStatus,
+    MemberRole,
+    Outcome,
+    ReviewStatus,
+    SessionStatus,
+)
+from committees.models import Attendance, CommitteeMember, Document, Review, Vote
+from metrics.tokens import api_token_issue
+from tests.committees.reports import SEMESTER, submitted_report
+from tests.factories import (
+    TODAY,
+    BudgetLineFactory,
+    CommitteeFactory,
+    IncubatorFactory,
+    MetricFactory,
+    OrganisationFactory,
+    SessionFactory,
+    StartupFactory,
+    UserFactory,
+    add_measurements,
+)
+
+# In the order of the matrix's columns.
+PERSONAS = (
+    "anonymous",
+    "outsider",
+    "other_team",
+    "team",
+    "other_sponsor",
+    "sponsor",
+    "other_staff",
+    "staff",
+    "superuser",
+)
+
+
+@dataclass
+class Side:
+    """One incubator's world."""
+
+    incubator: object
+    organisation: object
+    startup: object
+    team: object
+    sponsor: object
+    staff: object
+    chair: object
+    committee: object
+    session: object
+    review: object
+    report: object
+    metric: object
+    budget_line: object
+    token: object
+    secret: str
+    member: object  # the sponsor's seat on the committee
+    document: object
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class World:
+    own: Side
+    other: Side
+    people: dict
+
+    def user(self, persona: str):
+        return self.people[persona]
+
+
+def build_side(name: str) -> Side:
+    incubator = IncubatorFactory(slug=f"fabrique-{name}", title=f"Fabrique {name}")
+    organisation = OrganisationFactory(slug=f"sponsor-{name}", acronym=f"DG{name.upper()}")
+    startup = StartupFactory(
+        slug=f"service-{name}",
+        name=f"Service {name}",
+        incubator=incubator,
+        sponsors=[organisation],
+        with_committee=True,
+        with_round=True,
+    )
+    team = UserFactory(email=f"equipe-{name}@example.org", member_of=startup)
+    sponsor = UserFactory(email=f"sponsor-{name}@example.org", sponsor_of=organisation)
+    staff = UserFactory(email=f"incubateur-{name}@example.org", staff_of=incubator)
+    chair = UserFactory(email=f"presidence-{name}@example.org")
+    committee = CommitteeFactory(name=f"Comité {name}", incubator=incubator)
+    CommitteeMember.objects.create(committee=committee, user=chair, role=MemberRole.CHAIR)
+    member = CommitteeMember.objects.create(
+        committee=committee, user=sponsor, role=MemberRole.VOTER, organisation=organisation
+    )
+    now = timezone.now()
+    session = SessionFactory(
+        committee=committee, status=SessionStatus.OPEN, convened_at=now, opened_at=now
+    )
+    for seat in committee.members.all():
+        Attendance.objects.create(session=session, member=seat, present=True)
+    report = submitted_report(startup, team, SEMESTER)
+    review = Review.objects.create(
+        session=session,
+        startup=startup,
+        position=0,
+        status=ReviewStatus.VOTED,
+        vote_opened_at=now,
+        vote_closed_at=now,
+        requested_amount=Decimal("250000"),
+        requested_months=6,
+    )
+    for seat in committee.members.all():
+        Vote.objects.create(
+            review=review, member=seat, choice="refinance", amount=Decimal("240000"), months=6
+        )
+    decision_record(
+        review=review, outcome=Outcome.REFINANCE, amount=Decimal("240000"), by=chair, today=TODAY
+    )
+    metric = MetricFactory(startup=startup, label=f"Dossiers déposés {name}")
+    add_measurements(metric, {"2026-09": 100, "2026-10": 120})
+    budget_line = BudgetLineFactory(startup=startup)
+    token, secret = api_token_issue(startup=startup, label="Script", by=staff)
+    document = Document(
+        kind=DocumentKind.DOSSIER,
+        session=session,
+        review=review,
+        status=DocumentStatus.DONE,
+        finished_at=now,
+        pages=1,
+    )
+    document.file.save("dossier.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=True)
+    return Side(
+        incubator=incubator,
+        organisation=organisation,
+        startup=startup,
+        team=team,
+        sponsor=sponsor,
+        staff=staff,
+        chair=chair,
+        committee=committee,
+        session=session,
+        review=review,
+        report=report,
+        metric=metric,
+        budget_line=budget_line,
+        token=token,
+        secret=secret,
+        member=member,
+        document=document,
+    )
+
+
+def build_world() -> World:
+    own, other = build_side("a"), build_side("b")
+    own.startup.public_page = True
+    own.startup.save(update_fields=["public_page"])
+    people = {
+        "anonymous": None,
+        "outsider": UserFactory(email="personne@example.org"),
+        "other_team": other.team,
+        "team": own.team,
+        "other_sponsor": other.sponsor,
+        "sponsor": own.sponsor,
+        "other_staff": other.staff,
+        "staff": own.staff,
+        "superuser": UserFactory(email="racine@example.org", is_superuser=True, is_staff=True),
+    }
+    return World(own=own, other=other, people=people)
+
+
+def session_day(world: World) -> datetime.date:
+    return timezone.localtime(world.own.session.starts_at).date()
