@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -22,12 +23,16 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+# PRODUCTION=1 is a public host: no debug, a real secret key, HTTPS only (see "Security" below).
+PRODUCTION = env_bool("PRODUCTION")
 DEBUG = env_bool("DEBUG")
+if PRODUCTION and DEBUG:
+    raise RuntimeError("DEBUG must be off in production")
+DEVELOPMENT_SECRET_KEY = "insecure-development-key-never-used-in-production"
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG and env_bool("PRODUCTION"):
-        raise RuntimeError("SECRET_KEY must be set in production")
-    SECRET_KEY = "insecure-development-key-never-used-in-production"
+if PRODUCTION and SECRET_KEY in ("", DEVELOPMENT_SECRET_KEY):
+    raise RuntimeError("SECRET_KEY must be set in production")
+SECRET_KEY = SECRET_KEY or DEVELOPMENT_SECRET_KEY
 # Where Comité is served, for the absolute links of the e-mails sent by the workers.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
@@ -42,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "csp",
     "template_partials",
     "dsfr",
     "accounts",
@@ -52,6 +58,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.permissions_policy",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -232,12 +240,64 @@ BETAGOUV_DATA_DIR = Path(
     os.environ.get("BETAGOUV_DATA_DIR", BASE_DIR.parent / "shared/data/betagouv")
 )
 
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool(
-    "SECURE_COOKIES", not DEBUG and env_bool("PRODUCTION")
+# Security. `manage.py check --deploy` is clean with PRODUCTION=1 (a test runs it). Everything
+# below is on in development too, except what needs HTTPS.
+# HTTPS: redirect http to https (but /healthz, for the host's probes) and tell browsers to come
+# back only over HTTPS for a year (HSTS, preload-ready). Behind a proxy that terminates TLS
+# (Scalingo, Clever Cloud, a load balancer), BEHIND_PROXY=1 trusts its X-Forwarded-Proto and
+# X-Forwarded-For headers: set it only when such a proxy always sets them.
+BEHIND_PROXY = env_bool("BEHIND_PROXY")
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if PRODUCTION else 0)
 )
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", PRODUCTION)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# No browser feature that Comité does not use (config/middleware.py).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=()"
+)
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images from Comité itself
+# only, inline <script>/<style> only with the request's nonce, no inline style="" attribute, no
+# eval, no plugin, no framing, forms posted to Comité only. Browsers apply form-action to the
+# redirects that follow a form too: ProConnect's sign-in and logout buttons post to Comité, which
+# redirects to ProConnect, so its origin is allowed (CSP_FORM_ACTION adds others). `data:` images
+# are the DSFR's SVG icons inlined in its stylesheet.
+_form_action = [SELF, *env_list("CSP_FORM_ACTION")]
+if _proconnect_domain := os.environ.get("PROCONNECT_DOMAIN", "").strip().strip("/"):
+    _form_action.append(f"https://{_proconnect_domain}")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": _form_action,
+        **(
+            {"report-uri": os.environ["CSP_REPORT_URI"]} if os.environ.get("CSP_REPORT_URI") else {}
+        ),
+    }
+}
+# Sign-in attempts: at most RATE_LIMIT_ATTEMPTS failed passwords, or magic links asked, per
+# address and per IP within RATE_LIMIT_PERIOD seconds (accounts/ratelimit.py), counted in the
+# cache (Redis in production, shared by the web processes).
+RATE_LIMIT_ATTEMPTS = int(os.environ.get("RATE_LIMIT_ATTEMPTS", "10"))
+RATE_LIMIT_PERIOD = int(os.environ.get("RATE_LIMIT_PERIOD", str(15 * 60)))
 
 LOGGING = {
     "version": 1,

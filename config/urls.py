@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from config import views as config_views
 from startups import views as startup_views
 
 admin.site.site_header = "Comité — administration"
@@ -12,4 +13,5 @@ urlpatterns = [
     path("", include("metrics.urls")),
     path("", include("committees.urls")),
     path("admin/", admin.site.urls),
+    path("healthz", config_views.healthz, name="healthz"),
 ]

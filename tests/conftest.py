@@ -3,6 +3,7 @@ import random
 import subprocess
 import sys
 import time
+import uuid
 from types import SimpleNamespace
 from urllib.parse import quote
 
@@ -26,6 +27,12 @@ def _shuffle_unordered_querysets(monkeypatch):
             random.shuffle(self._result_cache)
 
     monkeypatch.setattr(QuerySet, "_fetch_all", fetch_all)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(monkeypatch):
+    """Each test counts its own sign-in attempts: the cache (maybe Redis) outlives the test."""
+    monkeypatch.setattr("accounts.ratelimit.CACHE_PREFIX", f"ratelimit-{uuid.uuid4().hex}")
 
 
 @pytest.fixture

@@ -42,6 +42,15 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 HTMX_ABORT_LOGS = ("htmx:sendAbort,", "htmx:afterRequest,")
+# Every page reports its Content-Security-Policy violations to the test (issue 7).
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolation(
+    `${event.effectiveDirective} blocked ${event.blockedURI || "inline"} ` +
+      `at ${event.sourceFile}:${event.lineNumber} ${event.sample}`
+  );
+});
+"""
 SHOTS = Path(os.environ.get("COMITE_SHOTS", "/tmp/comite-shots"))
 
 
@@ -87,18 +96,24 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    """A page in a fresh context; JavaScript errors on it fail the test."""
+    """A page in a fresh context; JavaScript errors and CSP violations on it fail the test."""
     context = browser.new_context(
         base_url=live_server.url, locale="fr-FR", viewport={"width": 1280, "height": 900}
     )
     context.set_default_timeout(10_000)
-    page = context.new_page()
     errors = []
+    context.expose_binding(
+        "__cspViolation", lambda source, text: errors.append(f"CSP on {source['page'].url}: {text}")
+    )
+    context.add_init_script(CSP_LISTENER)
+    page = context.new_page()
     page.on("pageerror", lambda error: errors.append(str(error)))
 
     def on_console(message):
         # htmx logs a request it aborts on purpose (hx-sync replace) as two errors.
-        if message.type == "error" and not message.text.startswith(HTMX_ABORT_LOGS):
+        if "Content Security Policy" in message.text or (
+            message.type == "error" and not message.text.startswith(HTMX_ABORT_LOGS)
+        ):
             errors.append(message.text)
 
     page.on("console", on_console)

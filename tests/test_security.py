@@ -1,0 +1,199 @@
+"""Production hardening (issue 7): the deploy check, the headers and the CSP, the error pages
+and the health check."""
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.db import OperationalError, connection
+from django.test import Client
+from django.urls import include, path, reverse
+
+BASE_DIR = Path(settings.BASE_DIR)
+# Served pages only: e-mails need inline styles, PDFs are WeasyPrint's.
+SERVED_TEMPLATES = [
+    template
+    for template in (BASE_DIR / "templates").rglob("*.html")
+    if not {"emails", "pdf"} & set(template.relative_to(BASE_DIR / "templates").parts)
+]
+
+
+@login_not_required
+def broken(request):
+    raise ZeroDivisionError("secret internals")
+
+
+@login_not_required
+def forbidden(request):
+    raise PermissionDenied
+
+
+urlpatterns = [path("boom", broken), path("interdit", forbidden), path("", include("config.urls"))]
+
+
+def production_env(**extra):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEBUG", "SECURE_SSL_REDIRECT", "SECURE_COOKIES", "SECURE_HSTS_SECONDS"}
+    }
+    return env | {
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "PRODUCTION": "1",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "comite.beta.gouv.fr",
+        **extra,
+    }
+
+
+def manage(*args, env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, capture_output=True, text=True
+    )
+
+
+def test_the_deploy_check_is_clean_with_the_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env())
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("extra", "error"),
+    [
+        ({"SECRET_KEY": ""}, "SECRET_KEY must be set in production"),
+        (
+            {"SECRET_KEY": "insecure-development-key-never-used-in-production"},
+            "SECRET_KEY must be set in production",
+        ),
+        ({"DEBUG": "1"}, "DEBUG must be off in production"),
+    ],
+)
+def test_production_refuses_the_development_key_and_debug(extra, error):
+    result = manage("check", env=production_env(**extra))
+    assert result.returncode != 0 and error in result.stderr
+
+
+def test_pages_carry_the_security_headers_and_a_nonce_policy(client, db):
+    response = client.get(reverse("accounts:login"))
+    policy = response["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["default-src"] == "'self'"
+    assert directives["script-src"] == directives["style-src"] == f"'self' 'nonce-{nonce}'"
+    assert directives["img-src"] == "'self' data:"
+    assert directives["object-src"] == directives["base-uri"] == "'none'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert directives["form-action"] == "'self'"
+    assert "unsafe" not in policy
+    # Every script of the page carries the request's nonce.
+    scripts = re.findall(r"<script\b[^>]*>", response.content.decode())
+    assert scripts and all(f'nonce="{nonce}"' in script for script in scripts)
+    assert "camera=()" in response["Permissions-Policy"]
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_each_response_has_its_own_nonce(client, db):
+    first, second = (client.get(reverse("accounts:login")) for _ in range(2))
+    assert first["Content-Security-Policy"] != second["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("template", SERVED_TEMPLATES, ids=lambda t: t.name)
+def test_served_templates_have_no_inline_style_or_script_without_nonce(template):
+    source = template.read_text()
+    assert not re.search(r"\sstyle=", source), "a style= attribute: use a class of comite.css"
+    assert not re.search(r"\shx-on|\son[a-z]+=", source), "an inline event handler"
+    for tag in re.findall(r"<(?:script|style)\b[^>]*>", source):
+        assert "src=" in tag or "nonce=" in tag, f"inline {tag} without the request's nonce"
+
+
+def test_the_production_cookies_are_secure_http_only_and_lax():
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings as s; print(s.SESSION_COOKIE_SECURE, "
+        "s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.SESSION_COOKIE_SAMESITE, "
+        "s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_PRELOAD, s.DEBUG)",
+        env=production_env(),
+    )
+    assert result.stdout.splitlines()[-1].split() == [
+        "True", "True", "True", "Lax", "True", str(365 * 24 * 3600), "True", "False"
+    ]  # fmt: skip
+
+
+@pytest.mark.urls("tests.test_security")
+def test_an_error_shows_the_500_page_without_any_detail(db):
+    client = Client(raise_request_exception=False)
+    response = client.get("/boom")
+    page = response.content.decode()
+    assert response.status_code == 500 and not settings.DEBUG
+    assert "Erreur inattendue" in page and "Erreur 500" in page
+    assert "Traceback" not in page and "ZeroDivisionError" not in page
+    assert "secret internals" not in page
+    assert "Content-Security-Policy" in response
+
+
+@pytest.mark.urls("tests.test_security")
+def test_a_refusal_shows_the_403_page(client, outsider):
+    client.force_login(outsider)
+    response = client.get("/interdit")
+    assert response.status_code == 403 and "Accès refusé" in response.content.decode()
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_an_unknown_address_shows_the_404_page(client, outsider, signed_in):
+    if signed_in:
+        client.force_login(outsider)
+    response = client.get("/nulle-part/")
+    assert response.status_code == 404 and "Page non trouvée" in response.content.decode()
+
+
+def test_healthz_answers_anonymous_without_a_broker(client, db, settings):
+    settings.REDIS_URL = ""
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "broker": "eager"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="REDIS_URL is not set")
+def test_healthz_pings_the_redis_broker(client, db):
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "broker": "ok"}
+
+
+def test_healthz_names_a_broker_that_does_not_answer(client, db, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response.json() == {"database": "ok", "broker": "error"}
+
+
+def test_healthz_names_a_database_that_does_not_answer(client, db, settings, monkeypatch):
+    settings.REDIS_URL = ""
+
+    def refuse():
+        raise OperationalError("connection refused")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(connection, "cursor", refuse)
+        response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response.json() == {"database": "error", "broker": "eager"}
+
+
+def test_healthz_is_not_redirected_to_https(client, db, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get(reverse("healthz")).status_code == 200
+    assert client.get(reverse("accounts:login")).status_code == 301
