@@ -43,7 +43,6 @@ class LoginView(auth_views.LoginView):
 
 
 login = login_not_required(LoginView.as_view())
-logout = auth_views.LogoutView.as_view()
 magic_login = login_not_required(SesameLoginView.as_view())
 
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db.models import Sum
 from django.urls import reverse
 
@@ -181,3 +181,9 @@ def test_the_demo_session_has_its_pack_rendered(portfolio, django_capture_on_com
     pack = Document.objects.get(kind=DocumentKind.PACK)
     assert pack.status == DocumentStatus.DONE
     assert pack.pages > len(REPORTS) * 2
+
+
+def test_the_demo_accounts_are_refused_in_production(db, settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="pas en production"):
+        call_command("setup_demo", stdout=StringIO())

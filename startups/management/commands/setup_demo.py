@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -33,6 +33,10 @@ class Command(BaseCommand):
     help = "Importe le portefeuille réel si la base est vide et crée les comptes de démonstration."
 
     def handle(self, **options):
+        if settings.PRODUCTION:
+            raise CommandError(
+                "Les comptes de démonstration ont un mot de passe public : pas en production."
+            )
         if not Startup.objects.exists():
             call_command("import_betagouv", settings.BETAGOUV_DATA_DIR, stdout=self.stdout)
         with transaction.atomic():
