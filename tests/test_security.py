@@ -38,12 +38,19 @@ def forbidden(request):
 urlpatterns = [path("boom", broken), path("interdit", forbidden), path("", include("config.urls"))]
 
 
+# What the test run sets for itself (the browser tests allow sync database calls under
+# Playwright's event loop): not part of a production environment.
+NOT_PRODUCTION = {
+    "DEBUG",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_COOKIES",
+    "SECURE_HSTS_SECONDS",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}
+
+
 def production_env(**extra):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DEBUG", "SECURE_SSL_REDIRECT", "SECURE_COOKIES", "SECURE_HSTS_SECONDS"}
-    }
+    env = {key: value for key, value in os.environ.items() if key not in NOT_PRODUCTION}
     return env | {
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "PRODUCTION": "1",
