@@ -110,10 +110,13 @@ def page(browser, live_server):
     page.on("pageerror", lambda error: errors.append(str(error)))
 
     def on_console(message):
-        # htmx logs a request it aborts on purpose (hx-sync replace) as two errors.
-        if "Content Security Policy" in message.text or (
-            message.type == "error" and not message.text.startswith(HTMX_ABORT_LOGS)
-        ):
+        # htmx logs a request it aborts on purpose (hx-sync replace) as two errors; a page
+        # visited for its error status (403, 404) logs that status.
+        expected = message.text.startswith(HTMX_ABORT_LOGS) or (
+            message.text.startswith("Failed to load resource")
+            and message.location.get("url") == page.url
+        )
+        if "Content Security Policy" in message.text or (message.type == "error" and not expected):
             errors.append(message.text)
 
     page.on("console", on_console)

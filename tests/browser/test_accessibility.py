@@ -96,3 +96,17 @@ def test_paginated_portfolio_has_no_axe_violation(
     assert nowhere.get_attribute("aria-disabled") == "true"
     assert nowhere.get_attribute("href") is None
     assert pagination.get_by_text("…").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "path"), [(404, "/portefeuille/startups/inconnue/"), (403, "/bilans/")]
+)
+def test_error_pages_have_no_axe_violation(
+    page, log_in, screenshot, assert_accessible, portfolio, status, path
+):
+    log_in(UserFactory(email="personne@example.org"))  # signed in, no role
+    response = page.goto(path)
+    assert response.status == status
+    assert page.locator("main h1").count() == 1
+    screenshot(f"error-{status}")
+    assert_accessible()
