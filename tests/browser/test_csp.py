@@ -99,6 +99,26 @@ def test_htmx_swaps_report_no_csp_violation(page, log_in, portfolio):
     page.wait_for_load_state("networkidle")
 
 
+def test_dsfr_leaves_the_server_written_phone_menu_alone(page, log_in, portfolio):
+    """DSFR copies the header's links into the phone menu with innerHTML unless they are already
+    there; a copy made while one of them carries a style set by script breaks the CSP now and
+    then. The header writes them itself, so the script changes nothing."""
+    page.context.add_init_script(
+        """
+        window.menuMutations = 0;
+        document.addEventListener("DOMContentLoaded", () => {
+          new MutationObserver((changes) => { window.menuMutations += changes.length; })
+            .observe(document.querySelector(".fr-header__menu-links"),
+                     {childList: true, subtree: true});
+        });
+        """
+    )
+    log_in(portfolio["staff"])
+    page.goto(reverse("home"))
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("window.menuMutations") == 0
+
+
 def test_the_live_board_polls_and_swaps_without_csp_violation(page, log_in, sitting):
     log_in(sitting["chair"])
     page.goto(reverse("committees:session-live", args=[sitting["session"].pk]))
