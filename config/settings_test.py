@@ -6,6 +6,9 @@ from .settings import TEMPLATES
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The server's clock is frozen on the tests' day (tests/utils.py), the browser's is not: a
+# session cookie without an expiry date stays valid whatever the distance between the two.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 
 class InvalidTemplateVariable(str):

@@ -1,3 +1,4 @@
+import datetime
 import os
 import random
 import subprocess
@@ -8,11 +9,35 @@ from types import SimpleNamespace
 from urllib.parse import quote
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.db.models.query import QuerySet
 
 from config.celery import app as celery_app
 from tests.factories import IncubatorFactory, OrganisationFactory, StartupFactory, UserFactory
+from tests.utils import DEFAULT_TODAY, TODAY, frozen_at
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "today(day): run the test on another day than TODAY ('YYYY-MM-DD')"
+    )
+
+
+def pytest_report_header(config):
+    source = "COMITE_TEST_TODAY" if os.environ.get("COMITE_TEST_TODAY") else "default"
+    return f"clock: every test runs on {TODAY.isoformat()} ({source}; default {DEFAULT_TODAY})"
+
+
+@pytest.fixture(autouse=True)
+def clock(request):
+    """The one clock of the tests: frozen on TODAY (or the test's `today` mark) at 10:00 in
+    Paris, and ticking, so durations and timeouts still move. It is process-wide: the live
+    server's thread reads it too. `clock.move_to(...)` moves it within a test."""
+    mark = request.node.get_closest_marker("today")
+    day = datetime.date.fromisoformat(mark.args[0]) if mark else TODAY
+    with time_machine.travel(frozen_at(day), tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)

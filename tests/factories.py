@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 
 from accounts.models import User
 from metrics.enums import Aggregation, BudgetActivity, Dimension, MeasurementSource, ResourceType
@@ -24,7 +25,6 @@ from startups.models import (
 )
 
 PASSWORD = "mot-de-passe-de-test"
-TODAY = datetime.date(2026, 11, 23)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -129,7 +129,9 @@ class StartupFactory(factory.django.DjangoModelFactory):
 
 
 def add_history(startup, *, phases, committee_days_ago=None, round_amount=None):
-    starts = [TODAY - datetime.timedelta(days=days) for _, _, days in phases]
+    """Phases, a committee and a round dated back from the tests' clock (see tests.utils)."""
+    today = timezone.localdate()
+    starts = [today - datetime.timedelta(days=days) for _, _, days in phases]
     for position, ((lifecycle, name, _), start) in enumerate(zip(phases, starts, strict=True)):
         end = starts[position + 1] if position + 1 < len(starts) else None
         Phase.objects.create(
@@ -140,11 +142,11 @@ def add_history(startup, *, phases, committee_days_ago=None, round_amount=None):
             startup=startup,
             kind=EventKind.COMMITTEE,
             name="committee",
-            date=TODAY - datetime.timedelta(days=committee_days_ago),
+            date=today - datetime.timedelta(days=committee_days_ago),
             comment="Poursuite",
         )
     if round_amount is not None:
-        start = TODAY - datetime.timedelta(days=120)
+        start = today - datetime.timedelta(days=120)
         funding_round = FundingRound.objects.create(
             startup=startup,
             label="Semestre en cours",
@@ -156,7 +158,7 @@ def add_history(startup, *, phases, committee_days_ago=None, round_amount=None):
         Contribution.objects.create(
             funding_round=funding_round, funder="Fonds FAST", amount=round_amount
         )
-    startup.refresh_derived(today=TODAY)
+    startup.refresh_derived(today=today)
 
 
 class MetricFactory(factory.django.DjangoModelFactory):
@@ -195,7 +197,10 @@ class MetricFactory(factory.django.DjangoModelFactory):
 def add_measurements(metric, values: dict[str, int | str]):
     """`{"2026-01": 120, ...}`: recorded as the form would."""
     return measurements_record(
-        {(metric, parse_month(month, today=TODAY)): Decimal(str(v)) for month, v in values.items()},
+        {
+            (metric, parse_month(month, today=timezone.localdate())): Decimal(str(v))
+            for month, v in values.items()
+        },
         source=MeasurementSource.FORM,
     )
 
@@ -231,13 +236,15 @@ class CommitteeFactory(factory.django.DjangoModelFactory):
 
 
 class SessionFactory(factory.django.DjangoModelFactory):
-    """A session on Tuesday 8 December 2026 at 14 h in Paris: reports due on 1 December."""
+    """A session in 15 days at 14 h in Paris: reports due a week before."""
 
     class Meta:
         model = "committees.Session"
 
     committee = factory.SubFactory(CommitteeFactory)
-    starts_at = factory.LazyFunction(lambda: paris_time(TODAY + datetime.timedelta(days=15)))
+    starts_at = factory.LazyFunction(
+        lambda: paris_time(timezone.localdate() + datetime.timedelta(days=15))
+    )
     place = "Ségur, salle 4012"
 
 

@@ -27,7 +27,6 @@ from committees.models import Attendance, CommitteeMember, Document, Review, Vot
 from metrics.tokens import api_token_issue
 from tests.committees.reports import SEMESTER, submitted_report
 from tests.factories import (
-    TODAY,
     BudgetLineFactory,
     CommitteeFactory,
     IncubatorFactory,
@@ -38,6 +37,7 @@ from tests.factories import (
     UserFactory,
     add_measurements,
 )
+from tests.utils import TODAY
 
 # In the order of the matrix's columns.
 PERSONAS = (

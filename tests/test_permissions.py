@@ -26,8 +26,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.permissions_world import PERSONAS, World, build_world
-
-SEMESTER = "2026-S2"
+from tests.utils import SEMESTER
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,7 @@ def slug(w: World) -> list:
 
 
 def report(w: World) -> list:
-    return [w.own.startup.slug, SEMESTER]
+    return [w.own.startup.slug, SEMESTER.key]
 
 
 def session(w: World) -> list:

@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from committees.enums import Standard
 from committees.services import report_section_save, report_start, report_submit
-from startups.dates import Semester
+from tests.utils import SEMESTER
 
 COMPLETE = {
     "identity": {
@@ -34,8 +34,6 @@ COMPLETE = {
         "without_funding": "Le service passe en maintenance.",
     },
 }
-
-SEMESTER = Semester(2026, 2)
 
 
 def post_data(key: str, data: dict) -> dict:

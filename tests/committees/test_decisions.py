@@ -31,7 +31,6 @@ from metrics.models import Objective
 from startups.enums import EventKind, FundingSource, Lifecycle
 from startups.models import Contribution, FundingRound, StartupEvent
 from tests.factories import (
-    TODAY,
     CommitteeFactory,
     MetricFactory,
     OrganisationFactory,
@@ -39,6 +38,7 @@ from tests.factories import (
     StartupFactory,
     UserFactory,
 )
+from tests.utils import TODAY
 
 SESSION_DAY = TODAY + datetime.timedelta(days=15)  # Tuesday 8 December 2026
 

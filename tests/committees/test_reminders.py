@@ -17,7 +17,6 @@ from committees.tasks import send_report_reminders
 from config.celery import app as celery_app
 from tests.committees.reports import submitted_report
 from tests.factories import (
-    TODAY,
     IncubatorFactory,
     ReviewFactory,
     SessionFactory,
@@ -25,6 +24,7 @@ from tests.factories import (
     UserFactory,
     paris_time,
 )
+from tests.utils import TODAY
 
 # SessionFactory's session: Tuesday 8 December 2026 at 14 h, reports due a week before.
 DUE = datetime.date(2026, 12, 1)

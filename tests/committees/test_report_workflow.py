@@ -21,7 +21,8 @@ from committees.services import (
 )
 from metrics.models import Objective
 from startups.dates import Semester
-from tests.factories import TODAY, MetricFactory, add_measurements
+from tests.factories import MetricFactory, add_measurements
+from tests.utils import TODAY
 
 from .reports import COMPLETE, SEMESTER, fill, submitted_report
 

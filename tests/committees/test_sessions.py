@@ -32,12 +32,12 @@ from committees.sessions import (
     session_update,
 )
 from tests.factories import (
-    TODAY,
     CommitteeMemberFactory,
     OrganisationFactory,
     StartupFactory,
     UserFactory,
 )
+from tests.utils import TODAY
 
 pytestmark = pytest.mark.django_db
 

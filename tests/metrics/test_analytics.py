@@ -25,7 +25,6 @@ from metrics.models import Objective
 from startups.dates import Semester
 from startups.enums import Lifecycle
 from tests.factories import (
-    TODAY,
     BudgetLineFactory,
     IncubatorFactory,
     MetricFactory,
@@ -33,6 +32,7 @@ from tests.factories import (
     UserFactory,
     add_measurements,
 )
+from tests.utils import TODAY
 
 D = datetime.date
 

@@ -12,7 +12,8 @@ from metrics.budget import semester_costs
 from metrics.enums import BudgetActivity, BudgetNature, ResourceType
 from metrics.models import BudgetLine
 from startups.dates import Semester
-from tests.factories import TODAY, BudgetLineFactory, StartupFactory, UserFactory
+from tests.factories import BudgetLineFactory, StartupFactory, UserFactory
+from tests.utils import TODAY
 
 VALID = {
     "year": "2026",

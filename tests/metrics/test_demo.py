@@ -11,7 +11,8 @@ from metrics.enums import MeasurementSource
 from metrics.management.commands.setup_demo_metrics import STARTUPS
 from metrics.models import BudgetLine, Measurement, Metric, Objective
 from startups.models import FundingRound, Startup
-from tests.factories import TODAY, MetricFactory, OrganisationFactory, StartupFactory
+from tests.factories import MetricFactory, OrganisationFactory, StartupFactory
+from tests.utils import TODAY
 
 
 def run() -> str:

@@ -14,7 +14,6 @@ from metrics.enums import Dimension, MeasurementSource
 from metrics.models import Measurement, Metric, MetricDefinition, Objective
 from startups.dates import add_months
 from tests.factories import (
-    TODAY,
     BudgetLineFactory,
     MetricFactory,
     OrganisationFactory,
@@ -22,6 +21,7 @@ from tests.factories import (
     UserFactory,
     add_measurements,
 )
+from tests.utils import TODAY
 
 
 def months(first: str, last: str) -> list[str]:

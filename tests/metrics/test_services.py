@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 
 from metrics.models import Measurement, MetricDefinition
 from metrics.services import parse_month, parse_value
-from tests.factories import TODAY, MetricFactory, add_measurements
+from tests.factories import MetricFactory, add_measurements
+from tests.utils import TODAY
 
 
 @pytest.mark.parametrize("text", ["2026-03", "2026-03-01", "03/2026", " 3/2026 "])
