@@ -34,6 +34,11 @@ def clock(request):
     """The one clock of the tests: frozen on TODAY (or the test's `today` mark) at 10:00 in
     Paris, and ticking, so durations and timeouts still move. It is process-wide: the live
     server's thread reads it too. `clock.move_to(...)` moves it within a test."""
+    if "celery_worker" in request.fixturenames:
+        # A worker process reads the real clock: its tests run on it, and build their dates
+        # from it as every test does, so they pass whatever the day.
+        yield None
+        return
     mark = request.node.get_closest_marker("today")
     day = datetime.date.fromisoformat(mark.args[0]) if mark else TODAY
     with time_machine.travel(frozen_at(day), tick=True) as traveller:

@@ -23,6 +23,7 @@ from startups.models import (
     StartupEvent,
     TeamMembership,
 )
+from tests.utils import SESSION_IN_DAYS
 
 PASSWORD = "mot-de-passe-de-test"
 
@@ -236,14 +237,14 @@ class CommitteeFactory(factory.django.DjangoModelFactory):
 
 
 class SessionFactory(factory.django.DjangoModelFactory):
-    """A session in 15 days at 14 h in Paris: reports due a week before."""
+    """A session in SESSION_IN_DAYS (15) at 14 h in Paris: reports due a week before."""
 
     class Meta:
         model = "committees.Session"
 
     committee = factory.SubFactory(CommitteeFactory)
     starts_at = factory.LazyFunction(
-        lambda: paris_time(timezone.localdate() + datetime.timedelta(days=15))
+        lambda: paris_time(timezone.localdate() + datetime.timedelta(days=SESSION_IN_DAYS))
     )
     place = "Ségur, salle 4012"
 

@@ -25,7 +25,7 @@ from committees.enums import (
 )
 from committees.models import Attendance, CommitteeMember, Document, Review, Vote
 from metrics.tokens import api_token_issue
-from tests.committees.reports import SEMESTER, submitted_report
+from tests.committees.reports import submitted_report
 from tests.factories import (
     BudgetLineFactory,
     CommitteeFactory,
@@ -37,7 +37,7 @@ from tests.factories import (
     UserFactory,
     add_measurements,
 )
-from tests.utils import TODAY
+from tests.utils import SEMESTER, TODAY
 
 # In the order of the matrix's columns.
 PERSONAS = (

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from committees.models import REPORT_LEAD_DAYS, report_semester
 from startups.dates import Semester, add_months
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -17,7 +18,18 @@ DEFAULT_TODAY = "2026-11-23"
 TODAY = datetime.date.fromisoformat(os.environ.get("COMITE_TEST_TODAY") or DEFAULT_TODAY)
 """The tests' "today": every test runs on a clock frozen on it at 10:00 in Paris (and ticking),
 unless it moves the clock itself (`@pytest.mark.today("2027-01-01")` or `clock.move_to`)."""
-SEMESTER = Semester.of(TODAY)
+
+SESSION_IN_DAYS = 15
+"""The factories' committee session is 15 days ahead, at 14 h: its reports are due in 8 days."""
+
+
+def reviewed_semester(today: datetime.date) -> Semester:
+    """The half year that the reports of a session held SESSION_IN_DAYS after `today` look
+    back on (S2 for a session in December or January, S1 in June or July)."""
+    return report_semester(today + datetime.timedelta(days=SESSION_IN_DAYS - REPORT_LEAD_DAYS))
+
+
+SEMESTER = reviewed_semester(TODAY)
 
 
 def frozen_at(day: datetime.date) -> datetime.datetime:

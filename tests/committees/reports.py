@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from committees.enums import Standard
 from committees.services import report_section_save, report_start, report_submit
-from tests.utils import SEMESTER
+from tests.utils import reviewed_semester
 
 COMPLETE = {
     "identity": {
@@ -46,7 +46,9 @@ def fill(report, by) -> None:
         report_section_save(report=report, key=key, data=data, by=by)
 
 
-def submitted_report(startup, by, semester=SEMESTER):
+def submitted_report(startup, by, semester=None):
+    """Submitted by default for the semester that the factories' session reviews."""
+    semester = semester or reviewed_semester(timezone.localdate())
     report = report_start(startup=startup, semester=semester, by=by)
     fill(report, by)
     report_submit(report=report, by=by, today=timezone.localdate())

@@ -16,8 +16,9 @@ from committees.models import Attendance, CommitteeMember, Review, Vote
 from committees.pdf import render
 from committees.services import report_section_save, report_start
 from tests.factories import MetricFactory, StartupFactory, UserFactory, add_measurements
+from tests.utils import SEMESTER
 
-from .reports import COMPLETE, SEMESTER, submitted_report
+from .reports import COMPLETE, submitted_report
 
 MARK = "Document de travail — diffusion restreinte"
 SECTIONS = [

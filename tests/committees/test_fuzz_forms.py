@@ -13,9 +13,10 @@ from committees.enums import MemberRole, SessionStatus
 from committees.models import Attendance, CommitteeMember
 from committees.services import report_start
 from startups.dates import Semester
-from tests.committees.reports import SEMESTER, submitted_report
+from tests.committees.reports import submitted_report
 from tests.committees.test_decisions import add_item
 from tests.factories import MetricFactory
+from tests.utils import SEMESTER
 
 NEXT = Semester(2027, 1)
 VALUES = st.one_of(

@@ -250,8 +250,9 @@ def test_private_notes_are_read_by_their_author_only(client, review, voter, chai
 
 def test_a_report_not_submitted_is_not_shown(client, review, voter, startup, intrapreneur):
     from committees.services import report_start
+    from tests.utils import SEMESTER
 
-    from .reports import SEMESTER, fill
+    from .reports import fill
 
     report = report_start(startup=startup, semester=SEMESTER, by=intrapreneur)
     fill(report, intrapreneur)

@@ -26,18 +26,25 @@ from tests.factories import (
 )
 from tests.utils import TODAY
 
-# SessionFactory's session: Tuesday 8 December 2026 at 14 h, reports due a week before.
-DUE = datetime.date(2026, 12, 1)
+# SessionFactory's session: in 15 days at 14 h, reports due a week before. The tests of the
+# e-mails' exact wording pin the day (TEXT_DAY): the session is then on Tuesday 8 December 2026.
+TEXT_DAY = "2026-11-23"
+
+
+def due_on() -> datetime.date:
+    return timezone.localdate() + datetime.timedelta(days=8)
+
+
 LINK = "http://127.0.0.1:8000/portefeuille/startups/mon-service/bilans/"
 
 
 def days_before(days: int) -> datetime.date:
-    return DUE - datetime.timedelta(days=days)
+    return due_on() - datetime.timedelta(days=days)
 
 
 @pytest.fixture
 def agenda(startup, intrapreneur, staff):
-    """The startup on the agenda of the 8 December session, its intrapreneur, its staff."""
+    """The startup on the agenda of the session in 15 days, its intrapreneur, its staff."""
     return ReviewFactory(startup=startup, session__committee__name="Comité de la Fabrique").session
 
 
@@ -99,6 +106,7 @@ def test_running_the_job_twice_sends_one_email_per_reminder(
     assert len(mailoutbox) == 4
 
 
+@pytest.mark.today(TEXT_DAY)
 def test_a_job_that_did_not_run_sends_only_the_reminder_due_today(agenda, send, mailoutbox):
     assert send(days_before(1)) == 2
     assert set(SentReminder.objects.values_list("kind", flat=True)) == {Reminder.TWO_DAYS}
@@ -133,14 +141,16 @@ def test_a_report_not_submitted_gets_its_reminder_with_its_state(
         assert report.__class__.objects.get().status == ReportStatus.CHANGES_REQUESTED
     send(days_before(7))
     mails = by_recipients(mailoutbox)
-    assert f"État du bilan (S2 2026) : {label}." in mails[intrapreneur.email,].body
+    semester = agenda.reviews.get().semester
+    assert f"État du bilan ({semester}) : {label}." in mails[intrapreneur.email,].body
     assert f"- Mon Service : {label}" in mails[staff.email,].body
 
 
+@pytest.mark.today(TEXT_DAY)
 def test_a_late_report_gets_the_late_reminder_once(agenda, send, mailoutbox, intrapreneur):
-    assert send(DUE + datetime.timedelta(days=3)) == 2
-    assert send(DUE + datetime.timedelta(days=4)) == 0
-    assert send(DUE + datetime.timedelta(days=6)) == 0
+    assert send(due_on() + datetime.timedelta(days=3)) == 2
+    assert send(due_on() + datetime.timedelta(days=4)) == 0
+    assert send(due_on() + datetime.timedelta(days=6)) == 0
     team = by_recipients(mailoutbox)[intrapreneur.email,]
     assert team.subject == "Bilan semestriel de Mon Service : en retard de 3 jours"
     assert (
@@ -151,7 +161,7 @@ def test_a_late_report_gets_the_late_reminder_once(agenda, send, mailoutbox, int
 
 
 def test_no_reminder_once_the_session_is_held(agenda, send, mailoutbox):
-    assert send(datetime.date(2026, 12, 9)) == 0
+    assert send(due_on() + datetime.timedelta(days=8)) == 0  # the day after the session
     assert mailoutbox == []
 
 
@@ -173,6 +183,7 @@ def test_one_email_to_the_whole_team(agenda, send, mailoutbox, startup, intrapre
     assert (coach.email, intrapreneur.email) in by_recipients(mailoutbox)
 
 
+@pytest.mark.today(TEXT_DAY)
 def test_the_staff_summary_lists_the_missing_reports_to_the_staff_who_follow_them(
     send, mailoutbox, incubator, staff, intrapreneur
 ):
@@ -215,6 +226,7 @@ def test_the_staff_summary_lists_the_missing_reports_to_the_staff_who_follow_the
     assert send(days_before(6)) == 0
 
 
+@pytest.mark.today(TEXT_DAY)
 def test_the_emails_are_in_french_in_plain_text_and_html_with_absolute_links(
     agenda, send, mailoutbox, intrapreneur, staff, settings
 ):
@@ -256,6 +268,7 @@ def test_plain_text_is_not_html_escaped(send, mailoutbox, incubator, staff):
         assert "Aide à l&#x27;embauche &amp; co" in message.alternatives[0][0]
 
 
+@pytest.mark.today(TEXT_DAY)
 def test_session_times_are_told_in_paris_time(send, mailoutbox, startup, intrapreneur):
     ReviewFactory(
         startup=startup,
@@ -457,6 +470,6 @@ def test_beat_runs_the_reminders_every_day_at_8_in_paris():
     assert entry["task"] in celery_app.tasks
     schedule = entry["schedule"]
     assert schedule == crontab(hour=8, minute=0) and str(schedule.tz) == "Europe/Paris"
-    # Run last on 22 November at 8 h in Paris: due again on the 23rd at 8 h in Paris.
-    last_run = paris_time(datetime.date(2026, 11, 22), 8)
+    # Run last yesterday at 8 h in Paris: due again today at 8 h in Paris.
+    last_run = paris_time(TODAY - datetime.timedelta(days=1), 8)
     assert last_run + schedule.remaining_delta(last_run)[1] == paris_time(TODAY, 8)

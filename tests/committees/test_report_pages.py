@@ -12,8 +12,9 @@ from committees.services import (
     report_start,
 )
 from tests.factories import MetricFactory, StartupFactory, UserFactory, add_measurements
+from tests.utils import SEMESTER
 
-from .reports import COMPLETE, SEMESTER, fill, post_data, submitted_report
+from .reports import COMPLETE, fill, post_data, submitted_report
 
 PERSONAS = ["intrapreneur", "staff", "sponsor", "outsider", "superuser"]
 

@@ -22,9 +22,9 @@ from committees.services import (
 from metrics.models import Objective
 from startups.dates import Semester
 from tests.factories import MetricFactory, add_measurements
-from tests.utils import TODAY
+from tests.utils import SEMESTER, TODAY
 
-from .reports import COMPLETE, SEMESTER, fill, submitted_report
+from .reports import COMPLETE, fill, submitted_report
 
 
 @pytest.mark.parametrize(

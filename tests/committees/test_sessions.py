@@ -37,7 +37,7 @@ from tests.factories import (
     StartupFactory,
     UserFactory,
 )
-from tests.utils import TODAY
+from tests.utils import SESSION_IN_DAYS, TODAY
 
 pytestmark = pytest.mark.django_db
 
@@ -146,6 +146,10 @@ def test_the_nav_shows_seances_to_members_and_staff(client, session, staff, outs
 
 
 def test_proposals_are_the_startups_due_by_the_session_date(session, startup):
+    # In three weeks: after the date the round of "Fin d’argent" asks for a committee (45 days
+    # before its end, in 62 days), before that of "Pas encore".
+    session.starts_at += datetime.timedelta(days=21 - SESSION_IN_DAYS)
+    session.save(update_fields=["starts_at"])
     incubator = startup.incubator
     late = StartupFactory(incubator=incubator, name="En retard", committee_days_ago=200)
     money = StartupFactory(
