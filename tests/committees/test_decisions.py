@@ -28,6 +28,7 @@ from committees.models import (
     Vote,
 )
 from metrics.models import Objective
+from startups.dates import add_months
 from startups.enums import EventKind, FundingSource, Lifecycle
 from startups.models import Contribution, FundingRound, StartupEvent
 from tests.factories import (
@@ -38,9 +39,14 @@ from tests.factories import (
     StartupFactory,
     UserFactory,
 )
-from tests.utils import TODAY
+from tests.utils import SEMESTER, SESSION_IN_DAYS, TODAY
 
-SESSION_DAY = TODAY + datetime.timedelta(days=15)  # Tuesday 8 December 2026
+SESSION_DAY = TODAY + datetime.timedelta(days=SESSION_IN_DAYS)
+# The factories' round ends 62 days from today: the next one starts the day after, for six months.
+NEXT_ROUND_START = TODAY + datetime.timedelta(days=63)
+NEXT_ROUND_END = add_months(NEXT_ROUND_START, 6)
+# An objective due at the end of the semester after the one reviewed.
+DUE_ON = (SEMESTER + 1).end
 
 
 @pytest.fixture
@@ -121,17 +127,15 @@ def test_recording_a_decision_creates_round_objectives_phase_and_event(review, c
         review,
         chair,
         conditions="Recruter un·e développeur·se",
-        objectives=[(metric, Decimal("1500"), datetime.date(2027, 6, 30))],
+        objectives=[(metric, Decimal("1500"), DUE_ON)],
         phase_change=Lifecycle.ACCELERATION,
         today=TODAY,
     )
 
     funding_round = decision.funding_round
     assert funding_round.source == FundingSource.DECISION
-    assert funding_round.label == "Décision du comité du 08/12/2026"
-    # The current round ends on 24 January 2027: the next one starts the day after.
-    assert funding_round.start == datetime.date(2027, 1, 25)
-    assert funding_round.end == datetime.date(2027, 7, 25)
+    assert funding_round.label == f"Décision du comité du {SESSION_DAY:%d/%m/%Y}"
+    assert (funding_round.start, funding_round.end) == (NEXT_ROUND_START, NEXT_ROUND_END)
     assert decision.months == 6
     assert funding_round.amount_granted == Decimal("240000")
     contributions = list(funding_round.contributions.all())
@@ -156,7 +160,7 @@ def test_recording_a_decision_creates_round_objectives_phase_and_event(review, c
     assert startup.current_phase == Lifecycle.ACCELERATION
     assert startup.last_committee_on == SESSION_DAY
     # The next committee: 45 days before the new round's money runs out.
-    assert decision.next_committee_on == datetime.date(2027, 6, 10)
+    assert decision.next_committee_on == NEXT_ROUND_END - datetime.timedelta(days=45)
     review.refresh_from_db()
     assert review.status == ReviewStatus.DECIDED
     snapshot = decision.snapshot
@@ -165,7 +169,7 @@ def test_recording_a_decision_creates_round_objectives_phase_and_event(review, c
     assert snapshot["figures"]["identity"]["sponsors"] == [str(s) for s in startup.sponsors.all()]
     grid = {row["key"]: row["average"] for row in snapshot["grid"]}
     assert (grid["positioning"], grid["adjusts"], grid["targets_met"]) == (4, 2, None)
-    assert snapshot["report"] == {"semester": "2026-S2", "version": None}
+    assert snapshot["report"] == {"semester": SEMESTER.key, "version": None}
     event = AuditEvent.objects.get(action=AuditAction.DECISION_RECORDED)
     assert (event.actor, event.review, event.detail["outcome"]) == (chair, review, "refinance")
 
@@ -186,7 +190,7 @@ def test_everything_or_nothing_when_a_later_step_fails(review, chair, startup, m
 
     monkeypatch.setattr(decisions, "create_objectives", fail)
     with pytest.raises(IntegrityError):
-        record(review, chair, objectives=[(metric, Decimal("10"), datetime.date(2027, 6, 30))])
+        record(review, chair, objectives=[(metric, Decimal("10"), DUE_ON)])
     review.refresh_from_db()
     assert review.status == ReviewStatus.VOTED
     assert FundingRound.objects.count() == rounds
@@ -366,7 +370,8 @@ def test_decision_form_preselects_the_majority_and_shows_the_tally(client, revie
     checked = page.cssselect("input[name=outcome][checked]")
     assert [radio.get("value") for radio in checked] == ["refinance"]
     assert page.cssselect("#id_amount")[0].get("value") == "240000"
-    assert page.cssselect("#id_next_committee_on")[0].get("value") == "2027-06-10"
+    next_committee_on = NEXT_ROUND_END - datetime.timedelta(days=45)
+    assert page.cssselect("#id_next_committee_on")[0].get("value") == next_committee_on.isoformat()
     content = text(response)
     assert "Refinancer : 2" in content and "Ajuster : 1" in content
 
@@ -381,7 +386,7 @@ def test_decision_form_records_and_redirects(client, review, chair, startup):
         "conditions": "Ouvrir les statistiques",
         "objective_1_metric": metric.pk,
         "objective_1_target": "1200",
-        "objective_1_due_on": "2027-06-30",
+        "objective_1_due_on": DUE_ON.isoformat(),
     }
     response = client.post(decide_url(review), data)
     assert response.status_code == 302
@@ -449,7 +454,7 @@ def test_minutes_content_with_named_votes_and_corrections(client, review, chair,
         review,
         chair,
         conditions="Recruter",
-        objectives=[(metric, Decimal("1500"), datetime.date(2027, 6, 30))],
+        objectives=[(metric, Decimal("1500"), DUE_ON)],
     )
     session_close(session=review.session, by=chair)
     decision_correct(
@@ -526,13 +531,13 @@ def test_staff_exports_csv_and_json(client, review, chair, staff):
     row = rows[0]
     assert (row["startup"], row["session_date"], row["outcome"], row["amount"]) == (
         "Mon Service",
-        "2026-12-08",
+        SESSION_DAY.isoformat(),
         "refinance",
         "240000.00",
     )
     assert (row["start"], row["end"], row["months"], row["provisional"]) == (
-        "2027-01-25",
-        "2027-07-24",
+        NEXT_ROUND_START.isoformat(),
+        (NEXT_ROUND_END - datetime.timedelta(days=1)).isoformat(),
         "6",
         "non",
     )
@@ -546,8 +551,11 @@ def test_exports_filter_by_dates_and_incubator(client, review, chair, superuser)
     record(review, chair)
     client.force_login(superuser)
     url = reverse("committees:decisions-json")
-    assert len(client.get(url, {"du": "2026-12-01", "au": "2026-12-31"}).json()["decisions"]) == 1
-    assert client.get(url, {"du": "2027-01-01"}).json()["decisions"] == []
+    around = {"du": SESSION_DAY.replace(day=1), "au": SESSION_DAY}
+    assert len(client.get(url, around).json()["decisions"]) == 1
+    assert (
+        client.get(url, {"du": SESSION_DAY + datetime.timedelta(days=1)}).json()["decisions"] == []
+    )
     assert client.get(url, {"incubateur": "ailleurs"}).json()["decisions"] == []
     assert len(client.get(url, {"incubateur": "fabrique"}).json()["decisions"]) == 1
 
