@@ -12,13 +12,12 @@ from lxml import html
 from committees.enums import MemberRole, SessionStatus
 from committees.models import Attendance, CommitteeMember
 from committees.services import report_start
-from startups.dates import Semester
 from tests.committees.reports import submitted_report
 from tests.committees.test_decisions import add_item
 from tests.factories import MetricFactory
 from tests.utils import SEMESTER
 
-NEXT = Semester(2027, 1)
+NEXT = SEMESTER + 1  # a draft beside the submitted report
 VALUES = st.one_of(
     st.text(max_size=60),
     st.sampled_from(["", "0", "-1", "1e309", "3,5", "2026-13-45", "31/12/2026", "9" * 40]),

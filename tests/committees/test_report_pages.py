@@ -12,7 +12,7 @@ from committees.services import (
     report_start,
 )
 from tests.factories import MetricFactory, StartupFactory, UserFactory, add_measurements
-from tests.utils import SEMESTER
+from tests.utils import SEMESTER, month
 
 from .reports import COMPLETE, fill, post_data, submitted_report
 
@@ -90,7 +90,7 @@ def test_the_team_starts_its_report_from_its_page(client, startup, intrapreneur,
     assertContains(page, "Commencer le bilan")
     assertContains(page, "Manquant")
     response = client.post(url("report-start", startup))
-    assertRedirects(response, url("report-edit", startup, "2026-S2"))
+    assertRedirects(response, url("report-edit", startup, SEMESTER.key))
     client.post(url("report-start", startup))
     assert SemesterReport.objects.filter(startup=startup).count() == 1
 
@@ -239,9 +239,9 @@ def test_only_staff_review(client, request, startup, intrapreneur, persona):
 
 def test_the_report_shows_the_figures_it_was_submitted_with(client, startup, intrapreneur, sponsor):
     metric = MetricFactory(startup=startup, label="Dossiers déposés")
-    add_measurements(metric, {"2026-11": 180})
+    add_measurements(metric, {month(): 180})
     report = submitted_report(startup, intrapreneur)
-    add_measurements(metric, {"2026-11": 999})
+    add_measurements(metric, {month(): 999})
     client.force_login(sponsor)
     page = client.get(url("report", startup, report.semester))
     assertContains(page, "figés à la soumission")
@@ -253,7 +253,7 @@ def test_the_report_shows_the_figures_it_was_submitted_with(client, startup, int
 def metrics_for(startup, n):
     for i in range(n):
         metric = MetricFactory(startup=startup, label=f"Indicateur {i}", is_north_star=i == 0)
-        add_measurements(metric, {"2026-09": 10 + i, "2026-10": 20 + i, "2026-11": 30 + i})
+        add_measurements(metric, {month(-2): 10 + i, month(-1): 20 + i, month(): 30 + i})
 
 
 @pytest.mark.parametrize(
@@ -272,7 +272,7 @@ def test_pages_take_a_fixed_number_of_queries(
     metrics_for(StartupFactory(), 0)
     for i in range(1, 10):
         metric = MetricFactory(startup=startup, label=f"Autre {i}", is_north_star=False)
-        add_measurements(metric, {"2026-11": i})
+        add_measurements(metric, {month(): i})
     fill(draft, intrapreneur)
     with django_assert_num_queries(queries):
         client.get(url(page, startup, *args))

@@ -22,7 +22,7 @@ from committees.services import (
 from metrics.models import Objective
 from startups.dates import Semester
 from tests.factories import MetricFactory, add_measurements
-from tests.utils import SEMESTER, TODAY
+from tests.utils import SEMESTER, TODAY, month
 
 from .reports import COMPLETE, fill, submitted_report
 
@@ -45,7 +45,7 @@ def test_the_deadline_is_a_week_before_the_session_the_startup_is_on(startup, se
     deadline = report_deadline(startup, today=TODAY)
     assert deadline.session == session
     assert deadline.due_on == session.date - datetime.timedelta(days=7)
-    assert deadline.semester == Semester(2026, 2)
+    assert deadline.semester == SEMESTER
 
 
 def test_without_a_session_the_deadline_is_a_week_before_the_committee_is_due(startup):
@@ -91,14 +91,14 @@ def test_submitting_an_incomplete_report_lists_what_is_missing(startup, intrapre
 
 def test_submitting_freezes_the_version_and_the_figures_of_the_day(startup, intrapreneur):
     metric = MetricFactory(startup=startup, label="Dossiers déposés", is_north_star=True)
-    add_measurements(metric, {"2026-05": 100, "2026-11": 180})
+    add_measurements(metric, {month(-6): 100, month(): 180})
     report = submitted_report(startup, intrapreneur)
     version = latest_version(report)
     assert report.status == ReportStatus.SUBMITTED
     assert version.submitted_by == intrapreneur
     assert version.prefill["identity"]["indicators"][0]["value"] == Decimal(180)
     # Later values do not change what the report was submitted with.
-    add_measurements(metric, {"2026-11": 250})
+    add_measurements(metric, {month(): 250})
     version.refresh_from_db()
     assert version.prefill["identity"]["indicators"][0]["value"] == Decimal(180)
     with pytest.raises(ValidationError, match="plus modifiable"):
@@ -160,15 +160,21 @@ def test_the_database_keeps_one_draft_per_report(startup, intrapreneur):
 def test_the_database_refuses_an_accepted_report_without_its_date(startup):
     with pytest.raises(IntegrityError):
         SemesterReport.objects.create(
-            startup=startup, semester="2026-S2", status=ReportStatus.ACCEPTED
+            startup=startup, semester=SEMESTER.key, status=ReportStatus.ACCEPTED
         )
 
 
 def test_prefill_gives_the_last_committees_targets_then_and_now(startup, intrapreneur):
     metric = MetricFactory(startup=startup, label="Dossiers déposés", is_north_star=True)
-    add_measurements(metric, {"2026-04": 90, "2026-05": 100, "2026-10": 170, "2026-11": 180})
-    Objective.objects.create(metric=metric, target=150, due_on=datetime.date(2026, 12, 31))
-    Objective.objects.create(metric=metric, target=50, due_on=datetime.date(2025, 12, 31))
+    # Monthly figures: 100 six months ago, 180 today, above the target of 150 since.
+    add_measurements(
+        metric,
+        {month(-7): 90, month(-6): 100}
+        | {month(n): 160 for n in range(-5, -1)}
+        | {month(-1): 170, month(): 180},
+    )
+    Objective.objects.create(metric=metric, target=150, due_on=SEMESTER.end)
+    Objective.objects.create(metric=metric, target=50, due_on=(SEMESTER - 2).end)
     report = report_start(startup=startup, semester=SEMESTER, by=intrapreneur)
     fill(report, intrapreneur)
     prefill = report_submit(report=report, by=intrapreneur, today=TODAY).prefill
