@@ -32,7 +32,7 @@ from tests.factories import (
     UserFactory,
     add_measurements,
 )
-from tests.utils import TODAY
+from tests.utils import TODAY, days_from_today, month, month_start
 
 D = datetime.date
 
@@ -114,25 +114,31 @@ def semester_months(semester, value):
     return {f"{m:%Y-%m}": value for m in semester.months}
 
 
+CURRENT = Semester.of(TODAY)
+LAST = CURRENT.previous  # the last full semester, the analytics' one
+BEFORE = LAST - 1
+DUE_LATER = (CURRENT + 1).end  # an objective still to come
+
+
 @pytest.fixture
 def portfolio(incubator, staff):
-    """Last full semester on TODAY (23 Nov 2026): S1 2026; the one before: S2 2025."""
+    """Costs and impact over the last two full semesters; one startup measured this month."""
     worse = StartupFactory(name="A Coût en hausse", incubator=incubator)
     star = MetricFactory(startup=worse, unit="dossiers")
-    add_measurements(star, semester_months(Semester(2025, 2), 1000))
-    add_measurements(star, semester_months(Semester(2026, 1), 1000))
-    BudgetLineFactory(startup=worse, year=2025, half=2, paid=Decimal(100_000))
-    BudgetLineFactory(startup=worse, year=2026, half=1, paid=Decimal(150_000))
+    add_measurements(star, semester_months(BEFORE, 1000))
+    add_measurements(star, semester_months(LAST, 1000))
+    BudgetLineFactory(startup=worse, year=BEFORE.year, half=BEFORE.half, paid=Decimal(100_000))
+    BudgetLineFactory(startup=worse, year=LAST.year, half=LAST.half, paid=Decimal(150_000))
 
     ready = StartupFactory(name="B Prête", incubator=incubator)
     star = MetricFactory(startup=ready, unit=" Dossiers ")
-    add_measurements(star, semester_months(Semester(2026, 1), 2000) | {"2026-10": 2500})
-    Objective.objects.create(metric=star, target=Decimal(3000), due_on=D(2027, 6, 30))
+    add_measurements(star, semester_months(LAST, 2000) | {month(0): 2500})
+    Objective.objects.create(metric=star, target=Decimal(3000), due_on=DUE_LATER)
     users = MetricFactory(startup=ready, active_users=True)
-    add_measurements(users, semester_months(Semester(2026, 1), 400))
-    BudgetLineFactory(startup=ready, year=2026, half=1, paid=Decimal(60_000))
+    add_measurements(users, semester_months(LAST, 400))
+    BudgetLineFactory(startup=ready, year=LAST.year, half=LAST.half, paid=Decimal(60_000))
     BudgetLineFactory(
-        startup=ready, year=2026, half=1, paid=Decimal(1), nature=BudgetNature.FORECAST
+        startup=ready, year=LAST.year, half=LAST.half, paid=Decimal(1), nature=BudgetNature.FORECAST
     )
 
     StartupFactory(name="C Sans rien", incubator=incubator)
@@ -147,7 +153,7 @@ def names(items):
 
 def test_the_programme_lists_on_a_small_portfolio(portfolio, incubator):
     figures = portfolio_analytics(startups_of([incubator]), today=TODAY)
-    assert figures.semester == Semester(2026, 1)
+    assert figures.semester == LAST
     assert [s.name for s in figures.startups] == [
         "A Coût en hausse",
         "B Prête",
@@ -155,9 +161,12 @@ def test_the_programme_lists_on_a_small_portfolio(portfolio, incubator):
         "D Arrêtée",
     ]
     assert names(figures.without_north_star) == ["C Sans rien"]
-    # No measurement of September 2026 or later; the stopped startup is not followed any more.
-    assert figures.stale_since == D(2026, 9, 1)
-    assert names(figures.stale) == ["A Coût en hausse", "C Sans rien"]
+    # Stale: no measurement in the last two months (the stopped startup is not followed any
+    # more). A's last one is the last full semester's last month: stale unless that is one of
+    # the two months before this one (in January and July).
+    assert figures.stale_since == month_start(-2)
+    a_is_stale = LAST.months[-1] < month_start(-2)
+    assert names(figures.stale) == ["A Coût en hausse"] * a_is_stale + ["C Sans rien"]
     [worse] = figures.worsened
     assert worse.startup.name == "A Coût en hausse"
     assert worse.previous_cost_per_unit.quantize(Decimal("0.01")) == Decimal("16.67")
@@ -192,15 +201,24 @@ def test_money_and_funnel_of_the_staff_scope_only(portfolio, incubator):
 
 
 def test_money_per_semester_and_funder_from_the_rounds(startup, staff, client):
-    """The `startup` fixture has a 250 000 € round from 26 July 2026 for 182 days, all FAST."""
+    """The `startup` fixture has a 250 000 € round from 120 days ago for 183 days (the day it
+    ends included), all FAST: split between the semesters it covers, pro rata of its days."""
     client.force_login(staff)
     figures = client.get(reverse("metrics:analytics")).context["figures"]
     assert figures.money_total == Decimal(250_000)
     assert figures.money_per_funder == [("Fonds FAST", Decimal(250_000))]
-    [(s2_2026, in_2026), (s1_2027, in_2027)] = figures.money_per_semester
-    assert (s2_2026, s1_2027) == (Semester(2026, 2), Semester(2027, 1))
-    assert in_2026 + in_2027 == Decimal(250_000)
-    assert in_2026.quantize(Decimal("1")) == Decimal(217_213)  # 159 of its 183 days
+    start = days_from_today(-120)
+    first = Semester.of(start)
+    days_in_first = (first.end - start).days + 1
+    expected = {first: Decimal(250_000) * min(days_in_first, 183) / 183}
+    if days_in_first < 183:
+        expected[first + 1] = Decimal(250_000) * (183 - days_in_first) / 183
+    per_semester = dict(figures.money_per_semester)
+    assert list(per_semester) == list(expected)
+    assert sum(per_semester.values()) == Decimal(250_000)
+    assert {s: m.quantize(Decimal("1")) for s, m in per_semester.items()} == {
+        s: m.quantize(Decimal("1")) for s, m in expected.items()
+    }
 
 
 @pytest.mark.parametrize(
@@ -253,11 +271,11 @@ def full_startup(incubator, n):
         name=f"Startup {n:02}", incubator=incubator, with_round=True, with_committee=True
     )
     star = MetricFactory(startup=startup)
-    add_measurements(star, semester_months(Semester(2026, 1), 100 + n))
+    add_measurements(star, semester_months(LAST, 100 + n))
     users = MetricFactory(startup=startup, active_users=True)
-    add_measurements(users, {"2026-05": 10})
-    Objective.objects.create(metric=star, target=Decimal(300), due_on=D(2027, 6, 30))
-    BudgetLineFactory(startup=startup, year=2026, half=1)
+    add_measurements(users, {f"{LAST.months[4]:%Y-%m}": 10})
+    Objective.objects.create(metric=star, target=Decimal(300), due_on=DUE_LATER)
+    BudgetLineFactory(startup=startup, year=LAST.year, half=LAST.half)
     return startup
 
 

@@ -21,8 +21,11 @@ from metrics.models import ApiToken, Measurement
 from metrics.tokens import api_token_authenticate, api_token_issue, api_token_revoke, token_digest
 from metrics.views_api import MAX_BODY_BYTES, MAX_ITEMS
 from tests.factories import MetricFactory, StartupFactory, UserFactory, add_measurements
+from tests.utils import month, month_start
 
 URL = "/api/v1/measurements"
+# Four past months, oldest first: what teams' scripts send.
+M1, M2, M3, M4 = (month(n) for n in range(-4, 0))
 
 
 @pytest.fixture
@@ -42,7 +45,7 @@ def post(client, body, *, secret=None, content_type="application/json", **header
     return client.generic("POST", URL, data, content_type=content_type, headers=headers)
 
 
-def item(metric="Dossiers déposés", month="2026-03", value=1234.5):
+def item(metric="Dossiers déposés", month=M2, value=1234.5):
     return {"metric": metric, "month": month, "value": value}
 
 
@@ -106,8 +109,8 @@ def test_good_measurements_are_recorded_from_the_api(client, metric, secret):
     body = {
         "measurements": [
             item(),
-            item(metric=metric.pk, month="2026-04", value="1 310,25"),
-            item(month="05/2026", value=7),
+            item(metric=metric.pk, month=M3, value="1 310,25"),
+            item(month=f"{month_start(-1):%m/%Y}", value=7),  # M4, written MM/AAAA
         ]
     }
     response = post(client, body, secret=secret)
@@ -115,16 +118,16 @@ def test_good_measurements_are_recorded_from_the_api(client, metric, secret):
     assert response.json() == {"created": 3, "updated": 0, "unchanged": 0}
     stored = dict(Measurement.objects.values_list("month", "value"))
     assert stored == {
-        datetime.date(2026, 3, 1): Decimal("1234.5"),
-        datetime.date(2026, 4, 1): Decimal("1310.25"),
-        datetime.date(2026, 5, 1): Decimal("7"),
+        month_start(-3): Decimal("1234.5"),
+        month_start(-2): Decimal("1310.25"),
+        month_start(-1): Decimal("7"),
     }
     assert set(Measurement.objects.values_list("source", flat=True)) == {MeasurementSource.API}
     assert ApiToken.objects.get().last_used_at is not None
 
 
 def test_sending_the_same_payload_twice_changes_nothing_the_second_time(client, metric, secret):
-    body = {"measurements": [item(), item(month="2026-04", value=12)]}
+    body = {"measurements": [item(), item(month=M3, value=12)]}
     assert post(client, body, secret=secret).json() == {"created": 2, "updated": 0, "unchanged": 0}
     assert post(client, body, secret=secret).json() == {"created": 0, "updated": 0, "unchanged": 2}
     body["measurements"][1]["value"] = 13
@@ -137,15 +140,15 @@ def test_an_empty_list_records_nothing(client, metric, secret):
 
 
 def test_one_bad_item_rejects_the_whole_payload_with_every_error(client, metric, secret):
-    add_measurements(metric, {"2026-01": 10})
+    add_measurements(metric, {M1: 10})
     body = {
         "measurements": [
-            item(month="2026-01", value=99),
-            item(month="2026-02"),
+            item(month=M1, value=99),
+            item(month=M2),
             item(month="2026-13"),
             item(value="abc"),
             item(metric="Inconnu"),
-            item(month="2099-01"),
+            item(month=month(1)),
         ]
     }
     response = post(client, body, secret=secret)
@@ -158,16 +161,20 @@ def test_one_bad_item_rejects_the_whole_payload_with_every_error(client, metric,
             "field": "metric",
             "message": "« Inconnu » n’est pas un indicateur de cette startup.",
         },
-        {"index": 5, "field": "month", "message": "Le mois 01/2099 n’est pas encore commencé."},
+        {
+            "index": 5,
+            "field": "month",
+            "message": f"Le mois {month_start(1):%m/%Y} n’est pas encore commencé.",
+        },
     ]
     assert dict(Measurement.objects.values_list("month", "value")) == {
-        datetime.date(2026, 1, 1): Decimal("10")
+        month_start(-4): Decimal("10")
     }
 
 
 def test_a_metric_of_another_startup_is_refused_by_id_and_by_label(client, metric, secret):
     other = MetricFactory(startup=StartupFactory(), label="Autre indicateur")
-    body = {"measurements": [item(metric=other.pk), item(metric=other.label, month="2026-04")]}
+    body = {"measurements": [item(metric=other.pk), item(metric=other.label, month=M3)]}
     response = post(client, body, secret=secret)
     assert response.status_code == 422
     assert [e["message"] for e in errors(response)] == [
@@ -199,7 +206,7 @@ SHAPE_ERRORS = {
         'Une mesure est un objet {"metric", "month", "value"}.',
     ),
     "missing value": (
-        {"measurements": [{"metric": "Dossiers déposés", "month": "2026-03"}]},
+        {"measurements": [{"metric": "Dossiers déposés", "month": M2}]},
         422,
         "value",
         "Champ obligatoire.",
@@ -259,7 +266,7 @@ SHAPE_ERRORS = {
         "Le mois est un texte AAAA-MM, par exemple « 2026-03 ».",
     ),
     "duplicate month": (
-        {"measurements": [item(), item(month="2026-03-01", value=3)]},
+        {"measurements": [item(), item(month=f"{M2}-01", value=3)]},
         422,
         "month",
         "Ce mois de cet indicateur figure déjà à l’index 0.",
@@ -439,28 +446,26 @@ def test_metrics_lists_the_tokens_startup_metrics_only(client, startup, metric, 
 
 
 def test_measurements_can_be_read_back_filtered(client, startup, metric, secret):
-    add_measurements(metric, {"2026-01": "10.5", "2026-02": 1000, "2026-03": 30})
-    add_measurements(MetricFactory(startup=StartupFactory()), {"2026-01": 1})
+    add_measurements(metric, {M1: "10.5", M2: 1000, M3: 30})
+    add_measurements(MetricFactory(startup=StartupFactory()), {M1: 1})
     auth = {"Authorization": f"Bearer {secret}"}
     everything = client.get(URL, headers=auth).json()["measurements"]
     assert [(m["month"], m["value"]) for m in everything] == [
-        ("2026-01", "10.5"),
-        ("2026-02", "1000"),
-        ("2026-03", "30"),
+        (M1, "10.5"),
+        (M2, "1000"),
+        (M3, "30"),
     ]
     assert everything[0] == {
         "metric": metric.pk,
         "label": "Dossiers déposés",
-        "month": "2026-01",
+        "month": M1,
         "value": "10.5",
         "source": "form",
     }
-    some = client.get(
-        URL, {"metric": "Dossiers déposés", "from": "2026-02", "to": "2026-02"}, headers=auth
-    )
-    assert [m["month"] for m in some.json()["measurements"]] == ["2026-02"]
-    by_id = client.get(URL, {"metric": str(metric.pk), "from": "2026-03"}, headers=auth)
-    assert [m["month"] for m in by_id.json()["measurements"]] == ["2026-03"]
+    some = client.get(URL, {"metric": "Dossiers déposés", "from": M2, "to": M2}, headers=auth)
+    assert [m["month"] for m in some.json()["measurements"]] == [M2]
+    by_id = client.get(URL, {"metric": str(metric.pk), "from": M3}, headers=auth)
+    assert [m["month"] for m in by_id.json()["measurements"]] == [M3]
 
 
 def test_bad_read_parameters_get_a_400(client, metric, secret):
@@ -494,7 +499,8 @@ def count_queries(client, method, url, body=None, *, secret) -> int:
 
 
 def months(n: int) -> list[str]:
-    return [f"{2020 + i // 12}-{i % 12 + 1:02d}" for i in range(n)]
+    """The `n` months before this one, oldest first."""
+    return [month(i - n) for i in range(n)]
 
 
 def test_the_posts_query_count_does_not_grow_with_the_items(client, metric, secret):
@@ -543,9 +549,7 @@ near_items = st.dictionaries(
     st.sampled_from(["metric", "month", "value", "valeur"]),
     st.one_of(
         json_values,
-        st.sampled_from(
-            ["Dossiers déposés", "2026-03", "03/2026", "2099-01", "1 234,5", "-0", "1e999"]
-        ),
+        st.sampled_from(["Dossiers déposés", M2, "03/2026", month(1), "1 234,5", "-0", "1e999"]),
         st.integers(min_value=-(2**70), max_value=2**70),
         st.decimals(allow_nan=True).map(str),
     ),

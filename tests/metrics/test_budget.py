@@ -1,5 +1,6 @@
 """Budget lines: who reads and who edits them, the form's checks, what the page adds up."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -13,11 +14,13 @@ from metrics.enums import BudgetActivity, BudgetNature, ResourceType
 from metrics.models import BudgetLine
 from startups.dates import Semester
 from tests.factories import BudgetLineFactory, StartupFactory, UserFactory
-from tests.utils import TODAY
+from tests.utils import TODAY, days_from_today
 
-VALID = {
-    "year": "2026",
-    "half": "1",
+CURRENT = Semester.of(TODAY)
+YEAR = TODAY.year
+VALID = {  # an actual amount for the semester under way
+    "year": str(CURRENT.year),
+    "half": str(CURRENT.half),
     "nature": BudgetNature.ACTUAL,
     "activity": BudgetActivity.DEVELOPMENT,
     "resource_type": ResourceType.CONTRACTORS,
@@ -60,7 +63,8 @@ def test_editors_add_change_and_delete_a_line(client, request, startup, persona)
     assert response.status_code == 302
     assert response["Location"] == url("budget", startup)
     line = BudgetLine.objects.get(startup=startup)
-    assert (line.committed, line.paid, line.half) == (Decimal(120_000), Decimal("100000.50"), 1)
+    assert (line.committed, line.paid) == (Decimal(120_000), Decimal("100000.50"))
+    assert (line.year, line.half) == (CURRENT.year, CURRENT.half)
     assert not line.is_demo
 
     response = client.post(url("budget_edit", startup, line), VALID | {"paid": "90000"})
@@ -111,10 +115,15 @@ def field_errors(response) -> dict[str, str]:
         ({"committed": "-1"}, "committed", "supérieure ou égale à 0"),
         ({"paid": "abc"}, "paid", "Saisissez un nombre"),
         ({"paid": "12,345"}, "paid", "2 chiffres après la virgule"),
-        ({"year": "2010"}, "year", "comprise entre 2013"),
-        ({"year": "2031"}, "year", "et 2029"),
+        ({"year": "2012"}, "year", "comprise entre 2013"),
+        ({"year": str(YEAR + 4)}, "year", f"et {YEAR + 3}"),
         ({"half": "3"}, "half", "Sélectionnez un choix valide"),
-        ({"year": "2027", "half": ""}, "nature", "choisissez « Prévisionnel »"),
+        ({"year": str(YEAR + 1), "half": ""}, "nature", "choisissez « Prévisionnel »"),
+        (  # the next semester has not started
+            {"year": str((CURRENT + 1).year), "half": str((CURRENT + 1).half)},
+            "nature",
+            "choisissez « Prévisionnel »",
+        ),
         ({"activity": "lunch"}, "activity", "Sélectionnez un choix valide"),
     ],
 )
@@ -130,10 +139,46 @@ def test_bad_values_are_refused_next_to_their_field_in_french(
     assert not BudgetLine.objects.exists()
 
 
+def on(day, change, accepted):
+    return pytest.param(change, accepted, marks=pytest.mark.today(day), id=f"{day}-{accepted}")
+
+
+FORECAST = {"nature": BudgetNature.FORECAST}
+
+
+@pytest.mark.parametrize(
+    ("change", "accepted"),
+    [
+        # An actual amount once its period has started, not the day before.
+        on("2027-06-30", {"year": "2027", "half": "2"}, False),
+        on("2027-07-01", {"year": "2027", "half": "2"}, True),
+        on("2026-12-31", {"year": "2027", "half": ""}, False),
+        on("2026-12-31", {"year": "2027", "half": "1"}, False),
+        on("2027-01-01", {"year": "2027", "half": ""}, True),
+        on("2028-02-29", {"year": "2028", "half": "1"}, True),
+        # A forecast up to three years after the current one.
+        on("2027-12-31", {"year": "2031", **FORECAST}, False),
+        on("2028-01-01", {"year": "2031", **FORECAST}, True),
+    ],
+)
+def test_the_years_and_semesters_open_on_their_first_day(
+    client, intrapreneur, startup, change, accepted
+):
+    client.force_login(intrapreneur)
+    response = client.post(url("budget_add", startup), VALID | change)
+    assert (response.status_code == 302) is accepted
+    assert BudgetLine.objects.exists() is accepted
+
+
 def test_paid_above_committed_is_allowed_and_a_future_forecast_too(client, staff, startup):
     """CP may pay for an earlier period's AE (a multi-year contract): not an error."""
     client.force_login(staff)
-    forecast = VALID | {"year": "2027", "nature": BudgetNature.FORECAST, "paid": "200000"}
+    forecast = VALID | {
+        "year": str(YEAR + 3),  # the last year open to forecasts
+        "half": "",
+        "nature": BudgetNature.FORECAST,
+        "paid": "200000",
+    }
     assert client.post(url("budget_add", startup), forecast).status_code == 302
     assert BudgetLine.objects.get().paid > BudgetLine.objects.get().committed
 
@@ -141,12 +186,17 @@ def test_paid_above_committed_is_allowed_and_a_future_forecast_too(client, staff
 def test_the_page_adds_up_years_activities_and_says_where_each_semester_cost_comes_from(
     client, sponsor, startup
 ):
-    BudgetLineFactory(startup=startup, year=2025, half=None, paid=Decimal(300_000))
-    BudgetLineFactory(startup=startup, year=2026, half=1, paid=Decimal(100_000), is_demo=True)
+    """A yearly actual line the year before the last semester's, an actual line (demo) and a
+    forecast for the last semester; the semester under way is paid by the fixture's round."""
+    last = CURRENT.previous
+    BudgetLineFactory(startup=startup, year=last.year - 1, half=None, paid=Decimal(300_000))
+    BudgetLineFactory(
+        startup=startup, year=last.year, half=last.half, paid=Decimal(100_000), is_demo=True
+    )
     BudgetLineFactory(
         startup=startup,
-        year=2026,
-        half=2,
+        year=last.year,
+        half=last.half,
         paid=Decimal(90_000),
         committed=Decimal(90_000),
         nature=BudgetNature.FORECAST,
@@ -157,23 +207,37 @@ def test_the_page_adds_up_years_activities_and_says_where_each_semester_cost_com
     response = client.get(url("budget", startup))
     context = response.context
     assert not context["can_edit"]
-    assert [y.year for y in context["years"]] == [2026, 2025]
+    assert [y.year for y in context["years"]] == [last.year, last.year - 1]
     totals = context["years"][0].totals
     assert (totals.actual_paid, totals.forecast_paid) == (Decimal(100_000), Decimal(90_000))
     assert [(label, t.actual_paid, t.forecast_paid) for label, t in context["activities"]] == [
         ("Développement", Decimal(400_000), Decimal(0)),
         ("Hébergement", Decimal(0), Decimal(90_000)),
     ]
-    # S2 2026: no actual line, the fixture's round (26 July 2026, 183 days) pro rata.
+    # From the first semester of the yearly line to the semester under way, most recent first:
+    # a yearly line counts half in each semester; a semester with neither a line nor the round
+    # (S1 of last year, when this is a first semester) is unknown; the semester under way has
+    # no actual line, so the round (from 120 days ago, 183 days) pays it, pro rata of its days.
+    round_start = days_from_today(-120)
+    round_end = round_start + datetime.timedelta(days=182)
+    days_now = (min(round_end, CURRENT.end) - max(round_start, CURRENT.start)).days + 1
+    first = Semester(last.year - 1, 1)
+    expected, semester = {}, first
+    while semester <= CURRENT:
+        expected[semester] = (None, "")
+        semester += 1
+    expected |= {
+        first: (Decimal(150_000), "budget"),
+        first + 1: (Decimal(150_000), "budget"),
+        last: (Decimal(100_000), "budget"),
+        CURRENT: ((Decimal(250_000) * days_now / 183).quantize(Decimal(1)), "rounds"),
+    }
     costs = {
-        row.semester: (row.cost.quantize(Decimal(1)), row.source) for row in context["semesters"]
+        row.semester: (row.cost and row.cost.quantize(Decimal(1)), row.source)
+        for row in context["semesters"]
     }
-    assert costs == {
-        Semester(2026, 2): (Decimal(217_213), "rounds"),
-        Semester(2026, 1): (Decimal(100_000), "budget"),
-        Semester(2025, 2): (Decimal(150_000), "budget"),  # a yearly line counts half
-        Semester(2025, 1): (Decimal(150_000), "budget"),
-    }
+    assert costs == expected
+    assert [row.semester for row in context["semesters"]] == sorted(expected, reverse=True)
     text = lxml_html.fromstring(response.content).text_content()
     assert "Valeur de démonstration" in text
     assert "Ajouter une ligne" not in text
@@ -200,7 +264,7 @@ def test_budget_page_queries_do_not_grow_with_lines_or_startups(client, staff, s
     client.force_login(staff)
     BudgetLineFactory(startup=startup)
     with_one = count_queries(client, url("budget", startup))
-    for year in range(2014, 2026):
+    for year in range(YEAR - 12, YEAR):
         for half in (1, 2):
             BudgetLineFactory(startup=startup, year=year, half=half)
             BudgetLineFactory(startup=startup, year=year, half=half, nature="forecast")

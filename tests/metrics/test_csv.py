@@ -19,8 +19,11 @@ from metrics import csv_import, views_csv
 from metrics.csv_import import CsvRejected, csv_apply, csv_check, csv_preview
 from metrics.models import Measurement, MetricDefinition
 from tests.factories import MetricFactory, StartupFactory, UserFactory, add_measurements
+from tests.utils import month
 
-TODAY = datetime.date(2026, 11, 23)
+# The file checks parse on a day of their own, passed as `today` (the months of their files are
+# from 2026 and the future starts in December 2026); the pages run on the tests' clock.
+PARSE_DAY = datetime.date(2026, 11, 23)
 FILED = "Dossiers déposés"
 USERS = "Utilisateurs actifs"
 
@@ -56,12 +59,12 @@ def stored(startup) -> dict:
 
 def apply(text: str | bytes, startup, encoding="utf-8"):
     data = text.encode(encoding) if isinstance(text, str) else text
-    return csv_apply(data, startup=startup, today=TODAY)
+    return csv_apply(data, startup=startup, today=PARSE_DAY)
 
 
 def rejection(text: str, startup) -> list[str]:
     with pytest.raises(CsvRejected) as caught:
-        csv_check(text.encode(), startup=startup, today=TODAY)
+        csv_check(text.encode(), startup=startup, today=PARSE_DAY)
     return [str(error) for error in caught.value.errors]
 
 
@@ -119,7 +122,7 @@ def test_encodings_excel_saves(startup, filed, users, encoding):
 
 def rejection_bytes(data: bytes, startup) -> list[str]:
     with pytest.raises(CsvRejected) as caught:
-        csv_check(data, startup=startup, today=TODAY)
+        csv_check(data, startup=startup, today=PARSE_DAY)
     return [str(error) for error in caught.value.errors]
 
 
@@ -182,7 +185,7 @@ def test_every_error_is_listed_and_nothing_is_written(startup, filed, users):
 def test_a_file_full_of_errors_lists_the_first_hundred_and_counts_them_all(startup, filed):
     text = f"mois;{FILED}\n" + "".join(f"{2000 + n // 12}-{n % 12 + 1:02};x\n" for n in range(150))
     with pytest.raises(CsvRejected) as caught:
-        csv_check(text.encode(), startup=startup, today=TODAY)
+        csv_check(text.encode(), startup=startup, today=PARSE_DAY)
     assert (len(caught.value.errors), caught.value.count) == (100, 150)
 
 
@@ -199,7 +202,7 @@ def test_metrics_of_another_startup_are_unknown(startup, filed):
 def test_preview_counts_new_changed_and_unchanged_and_writes_nothing(startup, filed, users):
     add_measurements(filed, {"2026-01": 100, "2026-02": 200})
     text = f"mois;{FILED};{USERS}\n2026-01;100;1\n2026-02;250;\n"
-    outcome = csv_preview(text.encode(), startup=startup, today=TODAY)
+    outcome = csv_preview(text.encode(), startup=startup, today=PARSE_DAY)
     assert (outcome.new, outcome.changed, outcome.unchanged, outcome.total) == (1, 1, 1, 3)
     assert [(r.metric.label, r.month.month, r.old, r.new) for r in outcome.rows] == [
         (FILED, 2, Decimal("200"), Decimal("250")),
@@ -213,7 +216,7 @@ def test_preview_lists_a_few_hundred_rows_and_counts_them_all(startup, filed):
     text = f"mois;{FILED}\n" + "".join(
         f"{2000 + n // 12}-{n % 12 + 1:02};{n}\n" for n in range(310)
     )
-    outcome = csv_preview(text.encode(), startup=startup, today=TODAY)
+    outcome = csv_preview(text.encode(), startup=startup, today=PARSE_DAY)
     assert (outcome.new, len(outcome.rows), outcome.listed_all) == (310, 300, False)
     assert outcome.rows[0].month == datetime.date(2000, 1, 1)
 
@@ -242,6 +245,8 @@ def test_french_display_of_values():
 
 # The pages -----------------------------------------------------------------------------------------
 
+FIRST, SECOND = month(-2), month(-1)  # two months before this one
+
 
 def upload(client, startup, text: str | bytes, name="mesures.csv"):
     data = text.encode() if isinstance(text, str) else text
@@ -253,12 +258,12 @@ def upload(client, startup, text: str | bytes, name="mesures.csv"):
 
 def test_upload_preview_apply_then_the_file_is_gone(client, intrapreneur, startup, filed, media):
     client.force_login(intrapreneur)
-    add_measurements(filed, {"2026-01": 1})
-    response = upload(client, startup, f"mois;{FILED}\n2026-01;2\n2026-02;3\n")
+    add_measurements(filed, {FIRST: 1})
+    response = upload(client, startup, f"mois;{FILED}\n{FIRST};2\n{SECOND};3\n")
     assert response.status_code == 302
     assert response["Location"] == reverse("metrics:csv-preview", args=[startup.slug])
     assert len(kept_files(media)) == 1
-    assert stored(startup) == {(FILED, "2026-01"): 1}
+    assert stored(startup) == {(FILED, FIRST): 1}
 
     page = client.get(response["Location"])
     assert page.status_code == 200
@@ -269,7 +274,7 @@ def test_upload_preview_apply_then_the_file_is_gone(client, intrapreneur, startu
     applied = client.post(reverse("metrics:csv-apply", args=[startup.slug]), {"jeton": token})
     assert applied.status_code == 302
     assert applied["Location"] == views_csv.metrics_page_url(startup)
-    assert stored(startup) == {(FILED, "2026-01"): 2, (FILED, "2026-02"): 3}
+    assert stored(startup) == {(FILED, FIRST): 2, (FILED, SECOND): 3}
     assert kept_files(media) == []
     assert views_csv.SESSION_KEY not in client.session or not client.session[views_csv.SESSION_KEY]
     message = [str(m) for m in applied.wsgi_request._messages]
@@ -281,13 +286,13 @@ def test_upload_preview_apply_then_the_file_is_gone(client, intrapreneur, startu
     assert [str(m) for m in again.wsgi_request._messages][-1] == (
         "Ce fichier a déjà été importé : rien de plus à faire."
     )
-    assert stored(startup) == {(FILED, "2026-01"): 2, (FILED, "2026-02"): 3}
+    assert stored(startup) == {(FILED, FIRST): 2, (FILED, SECOND): 3}
 
 
 def test_a_second_click_racing_the_first_finds_the_file_gone(client, intrapreneur, startup, filed):
     """The session of the second request still names the file; the first has deleted it."""
     client.force_login(intrapreneur)
-    upload(client, startup, f"mois;{FILED}\n2026-01;2\n")
+    upload(client, startup, f"mois;{FILED}\n{FIRST};2\n")
     session_upload = client.session[views_csv.SESSION_KEY][startup.slug]
     csv_import.upload_delete(session_upload["name"])
     response = client.post(
@@ -300,9 +305,9 @@ def test_a_second_click_racing_the_first_finds_the_file_gone(client, intrapreneu
 
 def test_a_stale_preview_does_not_apply_the_newer_file(client, intrapreneur, startup, filed):
     client.force_login(intrapreneur)
-    upload(client, startup, f"mois;{FILED}\n2026-01;2\n")
+    upload(client, startup, f"mois;{FILED}\n{FIRST};2\n")
     old_token = client.get(reverse("metrics:csv-preview", args=[startup.slug])).context["token"]
-    upload(client, startup, f"mois;{FILED}\n2026-01;3\n")
+    upload(client, startup, f"mois;{FILED}\n{FIRST};3\n")
     response = client.post(reverse("metrics:csv-apply", args=[startup.slug]), {"jeton": old_token})
     assert response["Location"] == reverse("metrics:csv-preview", args=[startup.slug])
     assert stored(startup) == {}
@@ -310,8 +315,8 @@ def test_a_stale_preview_does_not_apply_the_newer_file(client, intrapreneur, sta
 
 def test_uploading_again_replaces_the_kept_file(client, intrapreneur, startup, filed, media):
     client.force_login(intrapreneur)
-    upload(client, startup, f"mois;{FILED}\n2026-01;2\n")
-    upload(client, startup, f"mois;{FILED}\n2026-01;3\n")
+    upload(client, startup, f"mois;{FILED}\n{FIRST};2\n")
+    upload(client, startup, f"mois;{FILED}\n{FIRST};3\n")
     assert len(kept_files(media)) == 1
 
 
@@ -319,20 +324,20 @@ def test_files_left_a_day_without_apply_are_swept_at_the_next_upload(
     client, intrapreneur, startup, filed, media
 ):
     client.force_login(intrapreneur)
-    upload(client, startup, f"mois;{FILED}\n2026-01;2\n")
+    upload(client, startup, f"mois;{FILED}\n{FIRST};2\n")
     (left,) = kept_files(media)
     a_day_ago = time.time() - 25 * 3600
     os.utime(left, (a_day_ago, a_day_ago))
     client.logout()
     client.force_login(UserFactory(staff_of=startup.incubator))
-    upload(client, startup, f"mois;{FILED}\n2026-01;3\n")
+    upload(client, startup, f"mois;{FILED}\n{FIRST};3\n")
     assert left not in kept_files(media)
     assert len(kept_files(media)) == 1
 
 
 def test_cancel_deletes_the_file(client, intrapreneur, startup, filed, media):
     client.force_login(intrapreneur)
-    upload(client, startup, f"mois;{FILED}\n2026-01;2\n")
+    upload(client, startup, f"mois;{FILED}\n{FIRST};2\n")
     response = client.post(reverse("metrics:csv-apply", args=[startup.slug]), {"annuler": ""})
     assert response["Location"] == reverse("metrics:csv-upload", args=[startup.slug])
     assert kept_files(media) == []
@@ -343,7 +348,7 @@ def test_a_bad_file_is_refused_with_its_errors_and_not_kept(
     client, intrapreneur, startup, filed, media
 ):
     client.force_login(intrapreneur)
-    response = upload(client, startup, f"mois;{FILED}\n2026-01;3\n2026-02;12a\n")
+    response = upload(client, startup, f"mois;{FILED}\n{FIRST};3\n{SECOND};12a\n")
     assert response.status_code == 200
     content = response.content.decode()
     assert "Fichier refusé : 1 erreur, aucune valeur enregistrée" in content
@@ -356,7 +361,7 @@ def test_preview_checks_again_when_a_metric_was_renamed(
     client, intrapreneur, startup, filed, media
 ):
     client.force_login(intrapreneur)
-    upload(client, startup, f"mois;{FILED}\n2026-01;3\n")
+    upload(client, startup, f"mois;{FILED}\n{FIRST};3\n")
     filed.label = "Dossiers"
     filed.save()
     response = client.get(reverse("metrics:csv-preview", args=[startup.slug]))
@@ -374,7 +379,7 @@ def test_preview_without_a_file_goes_back_to_the_upload(client, intrapreneur, st
 def test_too_big_a_file_is_refused_in_french(client, intrapreneur, startup, filed, monkeypatch):
     monkeypatch.setattr(views_csv, "MAX_UPLOAD_BYTES", 10)  # the limit is 20 Mo
     client.force_login(intrapreneur)
-    response = upload(client, startup, f"mois;{FILED}\n2026-01;3\n")
+    response = upload(client, startup, f"mois;{FILED}\n{FIRST};3\n")
     assert response.status_code == 200
     assert response.context["form"].errors["fichier"] == ["Le fichier pèse 0,0 Mo : 20 Mo au plus."]
 
@@ -406,15 +411,16 @@ def test_no_file_is_refused_in_french(client, intrapreneur, startup):
 def test_the_template_lists_the_metrics_and_the_last_months_and_reads_back(
     client, intrapreneur, startup, filed, users, media
 ):
-    add_measurements(filed, {"2026-10": "1234.5"})
+    add_measurements(filed, {month(-1): "1234.5"})
     client.force_login(intrapreneur)
     response = client.get(reverse("metrics:csv-template", args=[startup.slug]))
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     text = response.content.decode("utf-8")
     lines = text.lstrip("\ufeff").splitlines()
     assert lines[0] == f"mois;{FILED};{USERS}"
-    assert len(lines) == 13
-    assert lines[-2:] == ["2026-09;;", "2026-10;1234,5;"]
+    assert len(lines) == 13  # the twelve months before this one
+    assert [line.partition(";")[0] for line in lines[1:]] == [month(n) for n in range(-12, 0)]
+    assert lines[-2:] == [f"{month(-2)};;", f"{month(-1)};1234,5;"]
     # The template goes back in as it is: nothing to change.
     upload(client, startup, response.content, name="modele.csv")
     assert (
@@ -453,7 +459,7 @@ def test_only_the_team_and_its_incubator_import(request, client, startup, url, p
 @pytest.mark.parametrize("persona", ["sponsor", "outsider", "other_team"])
 def test_others_cannot_post_a_file_or_apply(request, client, startup, filed, persona):
     client.force_login(request.getfixturevalue(persona))
-    assert upload(client, startup, f"mois;{FILED}\n2026-01;3\n").status_code == 403
+    assert upload(client, startup, f"mois;{FILED}\n{FIRST};3\n").status_code == 403
     response = client.post(reverse("metrics:csv-apply", args=[startup.slug]), {"jeton": "x"})
     assert response.status_code == 403
     assert stored(startup) == {}
@@ -495,10 +501,10 @@ PREVIEW_QUERIES = {"sqlite": 9, "postgresql": 16}
 def test_preview_queries_do_not_grow_with_the_file(client, intrapreneur, startup, filed):
     client.force_login(intrapreneur)
     url = reverse("metrics:csv-preview", args=[startup.slug])
-    upload(client, startup, f"mois;{FILED}\n2026-01;3\n")
+    upload(client, startup, f"mois;{FILED}\n{FIRST};3\n")
     with_one = count_queries(client, url)
     metrics = many_metrics(startup, 10)
-    months = [f"{2024 + n // 12}-{n % 12 + 1:02}" for n in range(24)]
+    months = [month(n) for n in range(-24, 0)]
     for metric in metrics[:5]:
         add_measurements(metric, dict.fromkeys(months[:12], 7))
     header = ";".join(["mois", *(m.label for m in metrics)])

@@ -10,9 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from lxml import html as lxml_html
 
+from metrics.charts import month_label, of_month
 from metrics.enums import Dimension, MeasurementSource
 from metrics.models import Measurement, Metric, MetricDefinition, Objective
-from startups.dates import add_months
+from startups.dates import Semester, add_months
 from tests.factories import (
     BudgetLineFactory,
     MetricFactory,
@@ -21,48 +22,50 @@ from tests.factories import (
     UserFactory,
     add_measurements,
 )
-from tests.utils import TODAY
+from tests.utils import TODAY, month, month_start
+
+CURRENT = Semester.of(TODAY)
+LAST = CURRENT.previous  # the last full semester
+FULL = [LAST - 2, LAST - 1, LAST]  # the north star's three full semesters
+PER_MONTH = [10_000, 20_000, 50_000]  # 60 000, 120 000 then 300 000 dossiers a semester
+PAID = [60_000, 96_000, 120_000]  # 1 €, 0,80 € then 0,40 € a dossier
+THIS_SEMESTER = 55_000  # each month of the semester under way before this one
+DEFINITION_CHANGED = LAST.months[2]
 
 
-def months(first: str, last: str) -> list[str]:
-    day = datetime.date.fromisoformat(first + "-01")
-    end = datetime.date.fromisoformat(last + "-01")
-    found = []
-    while day <= end:
-        found.append(f"{day:%Y-%m}")
-        day = add_months(day, 1)
-    return found
+def dossiers_values() -> dict[datetime.date, int]:
+    """The north star's monthly values: the three full semesters, then this semester's months
+    before this one (none in its first month)."""
+    values = {m: per_month for s, per_month in zip(FULL, PER_MONTH, strict=True) for m in s.months}
+    return values | {m: THIS_SEMESTER for m in CURRENT.months if m < month_start(0)}
+
+
+def keyed(values: dict[datetime.date, int]) -> dict[str, int]:
+    return {f"{m:%Y-%m}": v for m, v in values.items()}
 
 
 @pytest.fixture
 def dossiers(startup):
-    """The north star: 60 000, 120 000 then 300 000 dossiers a semester for 60 000, 96 000 and
-    120 000 €: 1 €, 0,80 € then 0,40 € a dossier."""
+    """The north star, public, with a new definition in the last full semester and an
+    objective at the end of this one."""
     metric = MetricFactory(startup=startup, label="Dossiers déposés", is_public=True)
-    add_measurements(
-        metric,
-        dict.fromkeys(months("2025-01", "2025-06"), 10_000)
-        | dict.fromkeys(months("2025-07", "2025-12"), 20_000)
-        | dict.fromkeys(months("2026-01", "2026-06"), 50_000)
-        | dict.fromkeys(months("2026-07", "2026-10"), 55_000),
-    )
+    add_measurements(metric, keyed(dossiers_values()))
     MetricDefinition.objects.create(
-        metric=metric,
-        valid_from=datetime.date(2026, 3, 1),
-        text="Dossiers déposés, hors brouillons",
+        metric=metric, valid_from=DEFINITION_CHANGED, text="Dossiers déposés, hors brouillons"
     )
-    Objective.objects.create(
-        metric=metric, target=Decimal(70_000), due_on=datetime.date(2026, 12, 31)
-    )
-    for half, year, paid in [(1, 2025, 60_000), (2, 2025, 96_000), (1, 2026, 120_000)]:
-        BudgetLineFactory(startup=startup, year=year, half=half, paid=Decimal(paid))
+    Objective.objects.create(metric=metric, target=Decimal(70_000), due_on=CURRENT.end)
+    for semester, paid in zip(FULL, PAID, strict=True):
+        BudgetLineFactory(
+            startup=startup, year=semester.year, half=semester.half, paid=Decimal(paid)
+        )
     return metric
 
 
 @pytest.fixture
 def active_users(startup):
+    """1 000 monthly active users over the last two full semesters."""
     metric = MetricFactory(startup=startup, active_users=True)
-    add_measurements(metric, dict.fromkeys(months("2025-07", "2026-06"), 1000))
+    add_measurements(metric, {f"{m:%Y-%m}": 1000 for s in FULL[1:] for m in s.months})
     return metric
 
 
@@ -75,7 +78,7 @@ def private_metric(startup):
         is_north_star=False,
         dimension=Dimension.USEFUL,
     )
-    add_measurements(metric, {"2026-09": "87.5", "2026-10": 91})
+    add_measurements(metric, {month(-2): "87.5", month(-1): 91})
     return metric
 
 
@@ -119,7 +122,7 @@ def test_readers_read_and_only_editors_edit(client, startup, dossiers, persona, 
         reverse("metrics:values", args=[slug]),
     ]
     edit = {client.get(url).status_code for url in pages}
-    posted = client.post(reverse("metrics:values", args=[slug]), {"mois": "2026-10"}).status_code
+    posted = client.post(reverse("metrics:values", args=[slug]), {"mois": month(-1)}).status_code
     assert read == (200 if name in READERS else 403)
     assert edit == ({200} if name in EDITORS else {403})
     assert posted == (302 if name in EDITORS else 403)
@@ -206,21 +209,21 @@ def test_metrics_page_shows_definitions_charts_tables_and_cost_per_impact(
     content = text(response)
     tree = lxml_html.fromstring(response.content)
     assert "Dossiers déposés, hors brouillons" in content
-    assert "Définition modifiée en mars 2026" in content
-    # Semesters S1 2025, S2 2025, S1 2026: 1 €, 0,80 € then 0,40 € a dossier.
+    assert f"Définition modifiée en {month_label(DEFINITION_CHANGED)}" in content
+    # The three full semesters: 1 €, 0,80 € then 0,40 € a dossier.
     rows = [
         [cell.text_content().split() for cell in row.cssselect("th, td")]
         for row in tree.cssselect("#semesters-caption ~ tbody tr")
     ]
     assert [(r[0], r[4], r[5]) for r in rows] == [
-        (["S1", "2025"], ["1,00", "€"], ["–"]),
-        (["S2", "2025"], ["0,80", "€"], ["−20", "%"]),
-        (["S1", "2026"], ["0,40", "€"], ["−50", "%"]),
+        (str(FULL[0]).split(), ["1,00", "€"], ["–"]),
+        (str(FULL[1]).split(), ["0,80", "€"], ["−20", "%"]),
+        (str(FULL[2]).split(), ["0,40", "€"], ["−50", "%"]),
     ]
     assert [r[6] for r in rows] == [["–"], ["Oui"], ["Oui"]]
     # Cost per use: (96 000 + 120 000) € ÷ 1 000 monthly active users.
     flat = " ".join(tree.text_content().replace("\u202f", " ").split())
-    assert "Coût par usage (S2 2025 et S1 2026) : 216 € par utilisateur actif mensuel" in flat
+    assert f"Coût par usage ({FULL[1]} et {FULL[2]}) : 216 € par utilisateur actif mensuel" in flat
     # Charts: an accessible SVG per metric and the trajectory, with the font set on the text.
     svgs = tree.cssselect("svg[role=img]")
     assert len(svgs) == 3
@@ -229,16 +232,15 @@ def test_metrics_page_shows_definitions_charts_tables_and_cost_per_impact(
         assert all(
             t.get("font-family") == "Marianne, arial, sans-serif" for t in svg.cssselect("text")
         )
-    trajectory = tree.cssselect("#trajectory-desc")[0].text_content()
-    assert "S1 2026 : 300 000 dossiers pour 120 000 €, soit 0,40 € par unité" in trajectory.replace(
-        "\u202f", " "
-    )
+    trajectory = tree.cssselect("#trajectory-desc")[0].text_content().replace("\u202f", " ")
+    assert f"{LAST} : 300 000 dossiers pour 120 000 €, soit 0,40 € par unité" in trajectory
     assert "0,40 €" in [t.text_content().replace("\u202f", " ") for t in svgs[0].cssselect("text")]
-    # The last twelve months, in a table beside each chart.
+    # The last twelve months, this one first, in a table beside each chart.
     [table] = tree.cssselect(f"#last-{dossiers.pk} ~ tbody")
-    cells = [row.text_content().split() for row in table.cssselect("tr")]
-    assert cells[0] == ["novembre", "2026", "–"]
-    assert cells[1] == ["octobre", "2026", "55", "000"]
+    cells = [row.text_content().replace("\u202f", " ").split() for row in table.cssselect("tr")]
+    last_value = f"{dossiers_values()[month_start(-1)]:,}".replace(",", " ")
+    assert cells[0] == [*month_label(month_start(0)).split(), "–"]
+    assert cells[1] == [*month_label(month_start(-1)).split(), *last_value.split()]
     assert len(cells) == 12
 
 
@@ -283,13 +285,13 @@ def test_changing_a_definition_starts_a_new_one_this_month(client, staff, startu
     data = metric_data(label="Dossiers déposés", unit="dossiers", is_north_star="on")
     client.post(url, data | {"definition": "Dossiers hors brouillons", "source_url": ""})
     after = list(dossiers.definitions.values_list("valid_from", "text"))
-    assert after == [*before, (datetime.date(2026, 11, 1), "Dossiers hors brouillons")]
+    assert after == [*before, (month_start(0), "Dossiers hors brouillons")]
     # Saved again the same month: this month's definition is rewritten, the old ones never.
     client.post(url, data | {"definition": "Dossiers hors brouillons et tests", "source_url": ""})
     client.post(url, data | {"definition": "Dossiers hors brouillons et tests", "source_url": ""})
     assert list(dossiers.definitions.values_list("valid_from", "text")) == [
         *before,
-        (datetime.date(2026, 11, 1), "Dossiers hors brouillons et tests"),
+        (month_start(0), "Dossiers hors brouillons et tests"),
     ]
 
 
@@ -318,19 +320,20 @@ def test_saving_a_month_records_through_the_form_path(
 ):
     client.force_login(intrapreneur)
     data = {
-        "mois": "2026-11",
+        "mois": month(0),
         f"indicateur-{dossiers.pk}": "61 000",
         f"indicateur-{private_metric.pk}": "92,5",
     }
     response = client.post(values_url(startup), data)
     assert response.status_code == 302
     assert response["Location"] == values_url(startup)
-    saved = Measurement.objects.filter(month=datetime.date(2026, 11, 1))
+    saved = Measurement.objects.filter(month=month_start(0))
     assert {(m.metric_id, m.value, m.source) for m in saved} == {
         (dossiers.pk, Decimal(61000), MeasurementSource.FORM),
         (private_metric.pk, Decimal("92.5"), MeasurementSource.FORM),
     }
-    assert "Valeurs de novembre 2026 enregistrées." in text(client.get(values_url(startup)))
+    status = f"Valeurs {of_month(month_start(0))} enregistrées."
+    assert status in text(client.get(values_url(startup)))
 
 
 def test_a_bad_value_is_explained_next_to_its_input_and_nothing_is_written(
@@ -338,7 +341,7 @@ def test_a_bad_value_is_explained_next_to_its_input_and_nothing_is_written(
 ):
     client.force_login(staff)
     data = {
-        "mois": "2026-11",
+        "mois": month(0),
         f"indicateur-{dossiers.pk}": "61 000",
         f"indicateur-{private_metric.pk}": "beaucoup",
     }
@@ -348,35 +351,34 @@ def test_a_bad_value_is_explained_next_to_its_input_and_nothing_is_written(
     [error] = tree.cssselect(f"#id_indicateur-{private_metric.pk}-error")
     assert error.text_content() == "« beaucoup » n’est pas un nombre."
     assert tree.cssselect(f"#id_indicateur-{dossiers.pk}")[0].get("value") == "61 000"
-    assert not Measurement.objects.filter(month=datetime.date(2026, 11, 1)).exists()
+    assert not Measurement.objects.filter(month=month_start(0)).exists()
 
 
-@pytest.mark.parametrize("month", ["2026-12", "n’importe quoi"])
-def test_a_future_or_bad_month_is_refused(client, staff, startup, dossiers, month):
+@pytest.mark.parametrize("key", [month(1), "n’importe quoi"], ids=["next-month", "not-a-month"])
+def test_a_future_or_bad_month_is_refused(client, staff, startup, dossiers, key):
     client.force_login(staff)
-    response = client.post(values_url(startup), {"mois": month, f"indicateur-{dossiers.pk}": "1"})
+    response = client.post(values_url(startup), {"mois": key, f"indicateur-{dossiers.pk}": "1"})
     assert response.status_code == 400
-    response = client.get(values_url(startup), {"modifier": month})
+    response = client.get(values_url(startup), {"modifier": key})
     assert "n’est pas" in text(response)
 
 
 def test_a_double_submit_records_each_value_once(client, staff, startup, dossiers):
     client.force_login(staff)
-    data = {"mois": "2026-11", f"indicateur-{dossiers.pk}": "61000"}
+    data = {"mois": month(0), f"indicateur-{dossiers.pk}": "61000"}
     for _ in range(2):
         client.post(values_url(startup), data)
         client.post(values_url(startup), data, headers={"HX-Request": "true"})
-    assert (
-        Measurement.objects.filter(metric=dossiers, month=datetime.date(2026, 11, 1)).count() == 1
-    )
+    assert Measurement.objects.filter(metric=dossiers, month=month_start(0)).count() == 1
 
 
 def test_an_older_month_opens_from_the_picker(client, staff, startup, dossiers):
     client.force_login(staff)
-    response = client.get(values_url(startup), {"modifier": "2025-02"})
+    older = FULL[0].months[1]  # more than twelve months ago: not in the table
+    response = client.get(values_url(startup), {"modifier": f"{older:%Y-%m}"})
     tree = lxml_html.fromstring(response.content)
     assert len(tree.cssselect("#values-table tbody tr")) == 13
-    [value] = tree.cssselect("#month-2025-02 input.fr-input")
+    [value] = tree.cssselect(f"#month-{older:%Y-%m} input.fr-input")
     assert value.get("value") == "10\u202f000"
 
 
@@ -408,36 +410,36 @@ def test_htmx_edit_swap_gives_the_same_table_as_a_full_get(client, staff, startu
     client.force_login(staff)
     url = values_url(startup)
     page = lxml_html.fromstring(client.get(url).content)
-    fragment = client.get(url, {"modifier": "2026-10"}, headers={"HX-Request": "true"})
+    fragment = client.get(url, {"modifier": month(-1)}, headers={"HX-Request": "true"})
     assert b"<html" not in fragment.content
-    swap_row(page, fragment.content, "2026-10")
-    fresh = lxml_html.fromstring(client.get(url, {"modifier": "2026-10"}).content)
+    swap_row(page, fragment.content, month(-1))
+    fresh = lxml_html.fromstring(client.get(url, {"modifier": month(-1)}).content)
     assert table(page) == table(fresh)
     # Cancel: back to the plain row.
-    fragment = client.get(url, {"ligne": "2026-10"}, headers={"HX-Request": "true"})
-    swap_row(page, fragment.content, "2026-10")
+    fragment = client.get(url, {"ligne": month(-1)}, headers={"HX-Request": "true"})
+    swap_row(page, fragment.content, month(-1))
     assert table(page) == table(lxml_html.fromstring(client.get(url).content))
 
 
 def test_htmx_save_swap_gives_the_same_table_as_a_full_get(client, staff, startup, dossiers):
     client.force_login(staff)
     url = values_url(startup)
-    page = lxml_html.fromstring(client.get(url, {"modifier": "2026-10"}).content)
-    data = {"mois": "2026-10", f"indicateur-{dossiers.pk}": "56 789,5"}
+    page = lxml_html.fromstring(client.get(url, {"modifier": month(-1)}).content)
+    data = {"mois": month(-1), f"indicateur-{dossiers.pk}": "56 789,5"}
     fragment = client.post(url, data, headers={"HX-Request": "true"})
-    swap_row(page, fragment.content, "2026-10")
-    assert (
-        page.cssselect("#values-status")[0].text_content() == "Valeurs d’octobre 2026 enregistrées."
-    )
+    swap_row(page, fragment.content, month(-1))
+    status = page.cssselect("#values-status")[0].text_content()
+    assert status == f"Valeurs {of_month(month_start(-1))} enregistrées."
     assert table(page) == table(lxml_html.fromstring(client.get(url).content))
-    assert Measurement.objects.get(metric=dossiers, month="2026-10-01").value == Decimal("56789.5")
+    saved = Measurement.objects.get(metric=dossiers, month=month_start(-1))
+    assert saved.value == Decimal("56789.5")
 
 
 def test_htmx_save_with_an_error_keeps_the_row_open_with_the_error(
     client, staff, startup, dossiers
 ):
     client.force_login(staff)
-    data = {"mois": "2026-10", f"indicateur-{dossiers.pk}": "1e40"}
+    data = {"mois": month(-1), f"indicateur-{dossiers.pk}": "1e40"}
     fragment = client.post(values_url(startup), data, headers={"HX-Request": "true"})
     assert fragment.status_code == 200
     assert "n’est pas un nombre utilisable" in text(fragment)
@@ -494,12 +496,17 @@ def test_impact_panel_for_readers(client, sponsor, startup, dossiers, active_use
     }
     assert list(rows) == ["Utilisable", "Utilisé", "Utile", "Impactant", "Efficient"]
     assert rows["Utilisable"] == "Aucun indicateur"
-    # October 2026 against October 2025: 55 000 against 20 000 dossiers.
-    assert "55 000 dossiers (octobre 2026) ↗ +175 % en un an (favorable)" in rows[
-        "Impactant"
-    ].replace("\u202f", " ")
-    assert "91 % (octobre 2026)" in rows["Utile"].replace("\u202f", " ")
-    assert "Coût par unité d’impact (dossiers, S1 2026) : 0,40 € (−50 % sur un semestre)" in rows[
+    # Last month against the same month a year before.
+    values = dossiers_values()
+    latest, year_before = values[month_start(-1)], values[month_start(-13)]
+    change = round((latest / year_before - 1) * 100)
+    assert (
+        f"{latest:,} dossiers ({month_label(month_start(-1))}) ↗ +{change} % en un an "
+        "(favorable)".replace(",", " ")
+        in rows["Impactant"].replace("\u202f", " ")
+    )
+    assert f"91 % ({month_label(month_start(-1))})" in rows["Utile"].replace("\u202f", " ")
+    assert f"Coût par unité d’impact (dossiers, {LAST}) : 0,40 € (−50 % sur un semestre)" in rows[
         "Efficient"
     ].replace("\u202f", " ")
 

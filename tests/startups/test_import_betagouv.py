@@ -14,14 +14,16 @@ from startups.enums import EventKind, FundingSource, Lifecycle
 from startups.models import FundingRound, Incubator, Organisation, Phase, Startup, StartupEvent
 
 DATA = settings.BETAGOUV_DATA_DIR
-TODAY = datetime.date(2026, 11, 23)
+# The snapshot is of late 2026: the imports run on a day of their own, passed as `today` (the
+# current phases and the committees due are computed on it), whatever the tests' clock says.
+IMPORT_DAY = datetime.date(2026, 11, 23)
 
 pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason=f"real data not found in {DATA}")
 
 
 @pytest.fixture
 def imported(db):
-    return import_betagouv(DATA, today=TODAY)
+    return import_betagouv(DATA, today=IMPORT_DAY)
 
 
 @pytest.fixture
@@ -86,7 +88,7 @@ def test_real_committee_passages_are_kept_as_history(imported):
 
 
 def test_second_run_changes_nothing_and_says_so(imported, capsys):
-    again = import_betagouv(DATA, today=TODAY)
+    again = import_betagouv(DATA, today=IMPORT_DAY)
     assert not again.changed
     for kind, total in (("organisations", 145), ("incubators", 23), ("startups", 414)):
         assert again.counts[kind] == Counter(unchanged=total)
@@ -154,17 +156,17 @@ def test_legacy_phase_vocabulary_is_accepted(db, folder):
         .replace("name: transfere", "name: success")
         .replace("name: consolidation", "name: alumni")
     )
-    import_betagouv(folder, today=TODAY)
+    import_betagouv(folder, today=IMPORT_DAY)
     phases = Startup.objects.get(slug="avril").phases.all()
     assert {p.name: p.lifecycle for p in phases}["success"] == Lifecycle.TRANSFER
     assert {p.name: p.lifecycle for p in phases}["alumni"] == Lifecycle.TRANSFER
 
 
 def test_a_changed_file_is_counted_as_updated(db, folder):
-    import_betagouv(folder, today=TODAY)
+    import_betagouv(folder, today=IMPORT_DAY)
     path = folder / "_startups" / "avril.md"
     path.write_text(path.read_text().replace("title: ", "title: Nouveau nom ", 1))
-    report = import_betagouv(folder, today=TODAY)
+    report = import_betagouv(folder, today=IMPORT_DAY)
     assert report.counts["startups"] == Counter(updated=1, unchanged=3)
 
 
@@ -201,7 +203,7 @@ def test_a_malformed_file_is_named_with_its_reason_and_nothing_is_written(
     broken = folder / "_startups" / "casse.md"
     broken.write_text(content)
     with pytest.raises(ImportRejected) as rejected:
-        import_betagouv(folder, today=TODAY)
+        import_betagouv(folder, today=IMPORT_DAY)
     [(path, message)] = rejected.value.report.errors
     assert path == broken and reason in message
     assert not Organisation.objects.exists() and not Startup.objects.exists()

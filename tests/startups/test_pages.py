@@ -1,4 +1,4 @@
-import datetime
+from datetime import date
 
 import pytest
 from django.db import connection
@@ -6,8 +6,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from lxml import html as lxml_html
 
+from startups.dates import add_months
 from startups.enums import Lifecycle
+from startups.models import Phase, Startup
 from tests.factories import OrganisationFactory, StartupFactory, UserFactory
+from tests.utils import days_from_today
 
 PAGES = {
     "portfolio": lambda s: reverse("startups:portfolio"),
@@ -100,7 +103,8 @@ def test_portfolio_filters(client, staff, incubator):
     ]
     assert names(client.get(url, {"sponsor": "dinum"})) == ["Carte Vitale"]
     # The round started 120 days ago for 182 days: money ends in 62 days, committee due in 17;
-    # the last committee of Aides Jeunes was 150 days ago: due in 33 days; Carte Vitale is late.
+    # the last committee of Aides Jeunes was 150 days ago: due six months after it, in 31 to 34
+    # days (months differ in length); Carte Vitale is late.
     assert names(client.get(url, {"comite": "30"})) == ["Bientôt en comité", "Carte Vitale"]
     assert names(client.get(url, {"comite": "45"})) == [
         "Aides Jeunes",
@@ -209,17 +213,36 @@ def test_home_per_role(client, staff, sponsor, intrapreneur, outsider, startup):
 
 
 def test_committee_due_date_rules(db):
-    today = datetime.date(2026, 11, 23)
+    """Six months (calendar months) after the last committee, round start or, without either,
+    the current phase's start; 45 days before the round's money ends if that is sooner."""
     never_reviewed = StartupFactory()
     # No committee, no round: six months after the current phase started (365 days ago).
-    assert never_reviewed.committee_due_on == datetime.date(2026, 5, 23)
-    reviewed = StartupFactory(with_committee=True)
-    assert reviewed.committee_due_on == today - datetime.timedelta(days=150) + datetime.timedelta(
-        days=183
-    )
+    assert never_reviewed.committee_due_on == add_months(days_from_today(-365), 6)
+    reviewed = StartupFactory(with_committee=True)  # 150 days ago
+    assert reviewed.committee_due_on == add_months(days_from_today(-150), 6)
     funded = StartupFactory(with_committee=True, with_round=True)
-    assert funded.committee_due_on == today - datetime.timedelta(days=120) + datetime.timedelta(
-        days=182 - 45
-    )
+    # The round started 120 days ago for 183 days: its money ends in 62 days, due 45 before.
+    assert funded.committee_due_on == days_from_today(62 - 45)
     assert StartupFactory(stopped=True).committee_due_on is None
     assert UserFactory()  # personas are created on demand
+
+
+@pytest.mark.parametrize(
+    ("day", "last_committee", "due"),
+    [
+        ("2027-02-28", "2026-08-31", "2027-02-28"),  # 31 August + 6 months: end of February
+        ("2028-02-29", "2027-08-31", "2028-02-29"),  # … a leap year's
+        ("2026-12-31", "2026-06-30", "2026-12-30"),  # 30 June + 6 months: 30 December
+        ("2027-01-01", "2026-07-01", "2027-01-01"),  # 1 July + 6 months: 1 January, due today
+    ],
+)
+def test_six_months_after_the_last_committee_is_a_calendar_date(day, last_committee, due):
+    startup = Startup(incubator=None)
+    phases = [Phase(lifecycle=Lifecycle.CONSTRUCTION, name="construction", start=date(2025, 1, 1))]
+    startup.set_derived(
+        phases=phases,
+        committee_dates=[date.fromisoformat(last_committee)],
+        last_round=None,
+        today=date.fromisoformat(day),
+    )
+    assert startup.committee_due_on == date.fromisoformat(due)
