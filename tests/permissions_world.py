@@ -37,7 +37,7 @@ from tests.factories import (
     UserFactory,
     add_measurements,
 )
-from tests.utils import SEMESTER, TODAY
+from tests.utils import SEMESTER, TODAY, month
 
 # In the order of the matrix's columns.
 PERSONAS = (
@@ -132,7 +132,7 @@ def build_side(name: str) -> Side:
         review=review, outcome=Outcome.REFINANCE, amount=Decimal("240000"), by=chair, today=TODAY
     )
     metric = MetricFactory(startup=startup, label=f"Dossiers déposés {name}")
-    add_measurements(metric, {"2026-09": 100, "2026-10": 120})
+    add_measurements(metric, {month(-2): 100, month(-1): 120})
     budget_line = BudgetLineFactory(startup=startup)
     token, secret = api_token_issue(startup=startup, label="Script", by=staff)
     document = Document(

@@ -19,6 +19,7 @@ from metrics.models import ApiToken, BudgetLine, Measurement, Metric
 from tests.factories import StartupFactory
 from tests.permissions_world import build_world
 from tests.test_permissions import TABLE, client_for, codes, database_state, url_of
+from tests.utils import month
 
 
 @pytest.fixture
@@ -137,7 +138,7 @@ def test_another_startups_metric_in_the_month_form_records_nothing(world):
     before = Measurement.objects.filter(metric=other.metric).count()
     team.post(
         reverse("metrics:values", args=[own.startup.slug]),
-        {"mois": "2026-10", f"indicateur-{other.metric.pk}": "999999"},
+        {"mois": month(-1), f"indicateur-{other.metric.pk}": "999999"},
     )
     assert Measurement.objects.filter(metric=other.metric).count() == before
     assert not Measurement.objects.filter(metric=other.metric, value=999999).exists()
@@ -182,7 +183,7 @@ def test_a_vote_is_cast_only_for_oneself(world):
 
 def test_a_token_cannot_record_another_startups_metric(world):
     own, other = world.own, world.other
-    body = {"measurements": [{"metric": other.metric.pk, "month": "2026-10", "value": 1}]}
+    body = {"measurements": [{"metric": other.metric.pk, "month": month(-1), "value": 1}]}
     before = database_state()
     response = Client().post(
         reverse("metrics:api-measurements"),

@@ -26,6 +26,7 @@ from committees.sessions import session_convene
 from startups.models import TeamMembership
 from tests.committees.reports import submitted_report
 from tests.factories import MetricFactory, StartupFactory, UserFactory, add_measurements
+from tests.utils import month
 
 PACK, DOSSIER, MINUTES = DocumentKind.PACK, DocumentKind.DOSSIER, DocumentKind.MINUTES
 
@@ -67,7 +68,7 @@ def agenda(session, startup, incubator, member, intrapreneur):
     submitted_report(startup, intrapreneur)
     add_measurements(
         MetricFactory(startup=startup, label="Dossiers déposés"),
-        {"2026-06": 120, "2026-09": 340},
+        {month(-5): 120, month(-2): 340},
     )
     for position, name in enumerate(["Aides Jeunes", "Démarches Simplifiées"], start=1):
         Review.objects.create(
@@ -247,7 +248,7 @@ def test_a_document_is_out_of_date_once_what_it_shows_changes(
     page = reverse("committees:session", args=[session.pk])
     assert "Périmé" not in client.get(page).content.decode()
 
-    add_measurements(MetricFactory(startup=startup, label="Usagers"), {"2026-10": 40})
+    add_measurements(MetricFactory(startup=startup, label="Usagers"), {month(-1): 40})
 
     assert "Périmé" in client.get(page).content.decode()
     document.refresh_from_db()

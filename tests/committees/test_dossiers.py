@@ -16,7 +16,7 @@ from committees.models import Attendance, CommitteeMember, Review, Vote
 from committees.pdf import render
 from committees.services import report_section_save, report_start
 from tests.factories import MetricFactory, StartupFactory, UserFactory, add_measurements
-from tests.utils import SEMESTER
+from tests.utils import SEMESTER, month
 
 from .reports import COMPLETE, submitted_report
 
@@ -115,12 +115,12 @@ def test_dossier_queries_do_not_grow_with_the_metrics(
 ):
     submitted_report(startup, intrapreneur)
     first = MetricFactory(startup=startup, label="Dossiers déposés")
-    add_measurements(first, {"2026-01": 100, "2026-02": 120})
+    add_measurements(first, {month(-10): 100, month(-9): 120})
     with django_assert_num_queries(12):
         dossier_html(review)
     for n in range(2):
         metric = MetricFactory(startup=startup, is_north_star=False, label=f"Indicateur {n}")
-        add_measurements(metric, {"2025-12": 3, "2026-01": 4, "2026-02": 5})
+        add_measurements(metric, {month(-11): 3, month(-10): 4, month(-9): 5})
     with django_assert_num_queries(12):
         html = dossier_html(review)
     assert "Indicateur 1" in html
@@ -132,7 +132,7 @@ def test_closed_dossier_is_final_with_the_grid_and_the_decision(review, chair, s
         review,
         chair,
         conditions="Recruter un·e développeur·se",
-        objectives=[(metric, Decimal("1500"), datetime.date(2027, 6, 30))],
+        objectives=[(metric, Decimal("1500"), (SEMESTER + 1).end)],
     )
     session_close(session=review.session, by=chair)
     whole = "\n".join(pages(dossier_html(review)))
@@ -141,7 +141,7 @@ def test_closed_dossier_is_final_with_the_grid_and_the_decision(review, chair, s
     assert "REFINANCER" in whole
     assert "Montant accordé 240 000 €" in whole
     assert "Recruter un·e développeur·se" in whole
-    assert "Dossiers déposés : 1 500 dossiers au 30/06/2027" in whole
+    assert f"Dossiers déposés : 1 500 dossiers au {(SEMESTER + 1).end:%d/%m/%Y}" in whole
 
 
 def test_a_previous_decision_shows_its_objectives_and_whether_they_were_met(
@@ -149,12 +149,13 @@ def test_a_previous_decision_shows_its_objectives_and_whether_they_were_met(
 ):
     """The decision of an earlier session, seen from the dossier of a later one."""
     metric = MetricFactory(startup=startup, label="Dossiers déposés")
-    add_measurements(metric, {"2026-01": 2000})
+    due_on = (SEMESTER - 1).end  # the semester before the one reviewed
+    add_measurements(metric, {f"{(SEMESTER - 1).start:%Y-%m}": 2000})
     decide(
         review,
         chair,
         conditions="Ouvrir aux régions",
-        objectives=[(metric, Decimal("1500"), datetime.date(2026, 6, 30))],
+        objectives=[(metric, Decimal("1500"), due_on)],
     )
     later = Review.objects.create(
         session=type(session).objects.create(
@@ -166,7 +167,7 @@ def test_a_previous_decision_shows_its_objectives_and_whether_they_were_met(
     whole = "\n".join(pages(dossier_html(later)))
     section = whole[whole.index("8. Les décisions précédentes") :]
     assert "Ouvrir aux régions" in section
-    assert re.search(r"Dossiers déposés 1 500 dossiers 30/06/2026 (?i:atteint)", section)
+    assert re.search(rf"Dossiers déposés 1 500 dossiers {due_on:%d/%m/%Y} (?i:atteint)", section)
 
 
 # The pack's front matter
