@@ -26,6 +26,7 @@ from committees.sessions import session_convene
 from startups.models import TeamMembership
 from tests.committees.reports import submitted_report
 from tests.factories import MetricFactory, StartupFactory, UserFactory, add_measurements
+from tests.utils import assert_queries
 
 PACK, DOSSIER, MINUTES = DocumentKind.PACK, DocumentKind.DOSSIER, DocumentKind.MINUTES
 
@@ -254,10 +255,8 @@ def test_a_document_is_out_of_date_once_what_it_shows_changes(
     assert document.inputs != fingerprints(session)[(DOSSIER, review.pk)]
 
 
-def test_fingerprints_take_two_queries_whatever_the_agenda(
-    session, agenda, django_assert_num_queries
-):
-    with django_assert_num_queries(2):
+def test_fingerprints_take_two_queries_whatever_the_agenda(session, agenda):
+    with assert_queries(2):
         fingerprints(session)
 
 

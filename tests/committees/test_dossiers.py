@@ -16,6 +16,7 @@ from committees.models import Attendance, CommitteeMember, Review, Vote
 from committees.pdf import render
 from committees.services import report_section_save, report_start
 from tests.factories import MetricFactory, StartupFactory, UserFactory, add_measurements
+from tests.utils import assert_queries
 
 from .reports import COMPLETE, SEMESTER, submitted_report
 
@@ -109,18 +110,16 @@ def test_dossier_in_a_pack_is_unnumbered_and_names_the_pack(review, session):
     assert "Mon Service" in text[0]
 
 
-def test_dossier_queries_do_not_grow_with_the_metrics(
-    review, startup, intrapreneur, django_assert_num_queries
-):
+def test_dossier_queries_do_not_grow_with_the_metrics(review, startup, intrapreneur):
     submitted_report(startup, intrapreneur)
     first = MetricFactory(startup=startup, label="Dossiers déposés")
     add_measurements(first, {"2026-01": 100, "2026-02": 120})
-    with django_assert_num_queries(12):
+    with assert_queries(12):
         dossier_html(review)
     for n in range(2):
         metric = MetricFactory(startup=startup, is_north_star=False, label=f"Indicateur {n}")
         add_measurements(metric, {"2025-12": 3, "2026-01": 4, "2026-02": 5})
-    with django_assert_num_queries(12):
+    with assert_queries(12):
         html = dossier_html(review)
     assert "Indicateur 1" in html
 

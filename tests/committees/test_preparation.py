@@ -6,7 +6,6 @@ import threading
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from lxml import html
@@ -29,6 +28,7 @@ from tests.factories import (
     StartupFactory,
     UserFactory,
 )
+from tests.utils import assert_queries, get_page
 
 from .reports import submitted_report
 
@@ -378,15 +378,14 @@ def test_members_tied_to_the_startup_are_proposed_for_recusal(session):
 
 def test_proposed_recusals_take_five_queries_whatever_the_agenda(session):
     recusal_cases(session)
-    with CaptureQueriesContext(connection) as one:
+    with assert_queries(5):
         proposed_recusals(session)
     for _ in range(9):
         startup = StartupFactory(sponsors=[OrganisationFactory(), OrganisationFactory()])
         ReviewFactory(session=session, startup=startup)
         CommitteeMemberFactory(committee=session.committee, user=UserFactory(member_of=startup))
-    with CaptureQueriesContext(connection) as ten:
+    with assert_queries(5):
         proposed = proposed_recusals(session)
-    assert (len(one), len(ten)) == (5, 5)
     assert sum(len(recusals) for recusals in proposed.values()) == 3 + 9
 
 
@@ -438,12 +437,9 @@ def test_pages_take_a_fixed_number_of_queries(
     assessment_save(review=review, member=voter, scores=SCORES, notes="", by=voter.user)
     client.force_login(people[persona])
     target = url(page, review, item=page == "review-prepare")
-    with CaptureQueriesContext(connection) as one:
-        assert client.get(target).status_code == 200
+    get_page(client, target, queries=queries)
     grow(session, 9)
-    with CaptureQueriesContext(connection) as ten:
-        assert client.get(target).status_code == 200
-    assert (len(one), len(ten)) == (queries, queries)
+    get_page(client, target, queries=queries)
 
 
 # Home page

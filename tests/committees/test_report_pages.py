@@ -12,6 +12,7 @@ from committees.services import (
     report_start,
 )
 from tests.factories import MetricFactory, StartupFactory, UserFactory, add_measurements
+from tests.utils import get_page
 
 from .reports import COMPLETE, SEMESTER, fill, post_data, submitted_report
 
@@ -259,19 +260,15 @@ def metrics_for(startup, n):
     ("page", "queries"),
     [("startup-reports", 12), ("report-edit", 19), ("report", 19)],
 )
-def test_pages_take_a_fixed_number_of_queries(
-    client, django_assert_num_queries, draft, startup, intrapreneur, page, queries
-):
+def test_pages_take_a_fixed_number_of_queries(client, draft, startup, intrapreneur, page, queries):
     """The same count with 1 metric and 10, one section saved and all of them."""
     client.force_login(intrapreneur)
     args = [] if page == "startup-reports" else [draft.semester]
     metrics_for(startup, 1)
-    with django_assert_num_queries(queries):
-        client.get(url(page, startup, *args))
+    get_page(client, url(page, startup, *args), queries=queries)
     metrics_for(StartupFactory(), 0)
     for i in range(1, 10):
         metric = MetricFactory(startup=startup, label=f"Autre {i}", is_north_star=False)
         add_measurements(metric, {"2026-11": i})
     fill(draft, intrapreneur)
-    with django_assert_num_queries(queries):
-        client.get(url(page, startup, *args))
+    get_page(client, url(page, startup, *args), queries=queries)

@@ -8,8 +8,6 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -37,7 +35,7 @@ from tests.factories import (
     StartupFactory,
     UserFactory,
 )
-from tests.utils import TODAY
+from tests.utils import TODAY, get_page
 
 pytestmark = pytest.mark.django_db
 
@@ -431,10 +429,7 @@ def test_the_session_page_queries_do_not_grow(client, session, staff, count):
         )
     audit(action=AuditAction.SESSION_CREATED, actor=staff, session=session)
     client.force_login(staff)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse("committees:session", args=[session.pk]))
-    assert response.status_code == 200
-    assert len(queries) == 17, [q["sql"] for q in queries]
+    get_page(client, reverse("committees:session", args=[session.pk]), queries=17)
 
 
 def test_managers_change_the_rules(client, session, staff):
