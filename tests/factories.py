@@ -266,3 +266,55 @@ class CommitteeMemberFactory(factory.django.DjangoModelFactory):
     committee = factory.SubFactory(CommitteeFactory)
     user = factory.SubFactory(UserFactory)
     role = "voter"
+
+
+# Personas (DESIGN §2, the README's "Permissions"): who may see and do what is tested against
+# each of them, here in the order of the permission matrix's columns. The conftest's fixtures
+# (`staff`, `sponsor`, `intrapreneur` for the team, `outsider`, `superuser`, `other_team`...)
+# and the matrix's world are made by `persona_user`.
+PERSONAS = (
+    "anonymous",
+    "outsider",
+    "other_team",
+    "team",
+    "other_sponsor",
+    "sponsor",
+    "other_staff",
+    "staff",
+    "superuser",
+)
+
+
+def persona_user(persona: str, *, startup=None, organisation=None, incubator=None, **fields):
+    """The user who is `persona` (one of PERSONAS), `fields` (an email...) going to UserFactory.
+
+    `team`: a member of `startup`'s team; `sponsor`: a representative of `organisation` (by
+    default `startup`'s sponsor); `staff`: on the staff of `incubator` (by default `startup`'s);
+    `outsider`: an account with no role; `superuser`; `anonymous`: nobody, None. An `other_`
+    persona has the same role elsewhere, made here, as the matrix's columns say: the team of
+    another startup, the sponsor of another startup, the staff of another incubator (which has
+    no startup).
+    """
+    match persona:
+        case "other_team":
+            return persona_user("team", startup=StartupFactory(), **fields)
+        case "other_sponsor":
+            other = StartupFactory(sponsors=[OrganisationFactory()])
+            return persona_user("sponsor", startup=other, **fields)
+        case "other_staff":
+            return persona_user("staff", incubator=IncubatorFactory(), **fields)
+        case "anonymous":
+            return None
+        case "outsider":
+            return UserFactory(**fields)
+        case "superuser":
+            return UserFactory(is_superuser=True, is_staff=True, **fields)
+        case "team":
+            assert startup is not None, "the team persona is the team of a startup"
+            return UserFactory(member_of=startup, **fields)
+        case "sponsor":
+            return UserFactory(sponsor_of=organisation or startup.sponsors.get(), **fields)
+        case "staff":
+            return UserFactory(staff_of=incubator or startup.incubator, **fields)
+        case _:
+            raise ValueError(f"{persona!r} is not one of the personas {PERSONAS}")

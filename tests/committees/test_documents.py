@@ -23,9 +23,8 @@ from committees.documents import (
 from committees.enums import DocumentKind, DocumentStatus, MemberRole, SessionStatus
 from committees.models import Attendance, CommitteeMember, Document, Review
 from committees.sessions import session_convene
-from startups.models import TeamMembership
 from tests.committees.reports import submitted_report
-from tests.factories import MetricFactory, StartupFactory, UserFactory, add_measurements
+from tests.factories import MetricFactory, StartupFactory, add_measurements, persona_user
 from tests.utils import assert_queries
 
 PACK, DOSSIER, MINUTES = DocumentKind.PACK, DocumentKind.DOSSIER, DocumentKind.MINUTES
@@ -383,8 +382,7 @@ READERS = {
 def test_downloads_are_for_those_who_may_read_them(
     persona, made, client, staff, member, intrapreneur, outsider, agenda
 ):
-    other_team = UserFactory(email="autre@example.org")
-    TeamMembership.objects.create(user=other_team, startup=agenda[2].startup)
+    other_team = persona_user("team", startup=agenda[2].startup, email="autre@example.org")
     people = {
         "staff": staff,
         "chair": member.user,

@@ -10,7 +10,7 @@ from lxml import html
 from committees.models import REPORT_LEAD_DAYS, Committee, Review, Session, report_semester
 from committees.services import report_accept, report_request_changes, report_start
 from startups.models import Startup
-from tests.factories import IncubatorFactory, StartupFactory, UserFactory
+from tests.factories import IncubatorFactory, StartupFactory
 from tests.utils import get_page
 
 from .reports import submitted_report
@@ -103,9 +103,10 @@ def test_staff_and_superusers_see_the_startups_on_the_next_session(
     assert "Comité de la Fabrique : séance du" in response.content.decode()
 
 
-def test_staff_of_another_incubator_see_none_of_these_startups(client, startup, session):
-    other = UserFactory(staff_of=IncubatorFactory())
-    client.force_login(other)
+def test_staff_of_another_incubator_see_none_of_these_startups(
+    client, startup, session, other_staff
+):
+    client.force_login(other_staff)
     response = client.get(URL)
     assert response.status_code == 200
     page = response.content.decode()

@@ -11,12 +11,10 @@ from committees.services import (
     report_section_save,
     report_start,
 )
-from tests.factories import MetricFactory, StartupFactory, UserFactory, add_measurements
+from tests.factories import MetricFactory, StartupFactory, add_measurements
 from tests.utils import get_page
 
 from .reports import COMPLETE, SEMESTER, fill, post_data, submitted_report
-
-PERSONAS = ["intrapreneur", "staff", "sponsor", "outsider", "superuser"]
 
 
 def url(name, startup, *args):
@@ -56,8 +54,7 @@ def test_sponsors_read_submitted_reports_of_the_startups_they_fund(
     assert client.get(url("report", startup, report.semester)).status_code == status
 
 
-def test_a_sponsor_of_another_startup_reads_nothing(client, startup, intrapreneur):
-    other_sponsor = UserFactory(sponsor_of=StartupFactory().sponsors.create(slug="autre"))
+def test_a_sponsor_of_another_startup_reads_nothing(client, startup, intrapreneur, other_sponsor):
     report = submitted_report(startup, intrapreneur)
     client.force_login(other_sponsor)
     assert client.get(url("report", startup, report.semester)).status_code == 403

@@ -10,7 +10,7 @@ from metrics.budget import semester_costs
 from metrics.enums import BudgetActivity, BudgetNature, ResourceType
 from metrics.models import BudgetLine
 from startups.dates import Semester
-from tests.factories import BudgetLineFactory, StartupFactory, UserFactory
+from tests.factories import BudgetLineFactory, StartupFactory
 from tests.utils import TODAY, get_page
 
 VALID = {
@@ -28,12 +28,6 @@ VALID = {
 def url(name, startup, line=None):
     args = [startup.slug] if line is None else [startup.slug, line.pk]
     return reverse(f"metrics:{name}", args=args)
-
-
-@pytest.fixture
-def other_team(db):
-    """A member of another startup's team."""
-    return UserFactory(member_of=StartupFactory())
 
 
 READERS = ["intrapreneur", "staff", "sponsor", "superuser"]

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from metrics import csv_import, views_csv
 from metrics.csv_import import CsvRejected, csv_apply, csv_check, csv_preview
 from metrics.models import Measurement, MetricDefinition
-from tests.factories import MetricFactory, StartupFactory, UserFactory, add_measurements
+from tests.factories import MetricFactory, UserFactory, add_measurements
 from tests.utils import get_page
 
 TODAY = datetime.date(2026, 11, 23)
@@ -423,11 +423,6 @@ def test_the_template_lists_the_metrics_and_the_last_months_and_reads_back(
 
 
 # Permissions ----------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def other_team(db):
-    return UserFactory(email="other@example.org", member_of=StartupFactory())
 
 
 URLS = ["metrics:csv-upload", "metrics:csv-preview", "metrics:csv-template"]

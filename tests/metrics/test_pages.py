@@ -14,9 +14,7 @@ from startups.dates import add_months
 from tests.factories import (
     BudgetLineFactory,
     MetricFactory,
-    OrganisationFactory,
     StartupFactory,
-    UserFactory,
     add_measurements,
 )
 from tests.utils import TODAY, get_page
@@ -98,10 +96,6 @@ EDITORS = {"intrapreneur", "staff", "superuser"}
 
 @pytest.fixture
 def persona(request, startup):
-    if request.param == "other_team":
-        return UserFactory(member_of=StartupFactory())
-    if request.param == "other_sponsor":
-        return UserFactory(sponsor_of=OrganisationFactory())
     return request.getfixturevalue(request.param)
 
 
