@@ -20,10 +20,8 @@ from committees.enums import (
     DocumentStatus,
     MemberRole,
     Outcome,
-    ReviewStatus,
-    SessionStatus,
 )
-from committees.models import Attendance, CommitteeMember, Document, Review, Vote
+from committees.models import Attendance, CommitteeMember, Document, Vote
 from metrics.tokens import api_token_issue
 from tests.committees.reports import SEMESTER, submitted_report
 from tests.factories import (
@@ -33,6 +31,7 @@ from tests.factories import (
     IncubatorFactory,
     MetricFactory,
     OrganisationFactory,
+    ReviewFactory,
     SessionFactory,
     StartupFactory,
     UserFactory,
@@ -97,19 +96,15 @@ def build_side(name: str) -> Side:
         committee=committee, user=sponsor, role=MemberRole.VOTER, organisation=organisation
     )
     now = timezone.now()
-    session = SessionFactory(
-        committee=committee, status=SessionStatus.OPEN, convened_at=now, opened_at=now
-    )
+    session = SessionFactory(committee=committee, open=True)
     for seat in committee.members.all():
         Attendance.objects.create(session=session, member=seat, present=True)
     report = submitted_report(startup, team, SEMESTER)
-    review = Review.objects.create(
+    review = ReviewFactory(
         session=session,
         startup=startup,
         position=0,
-        status=ReviewStatus.VOTED,
-        vote_opened_at=now,
-        vote_closed_at=now,
+        voted=True,
         requested_amount=Decimal("250000"),
         requested_months=6,
     )

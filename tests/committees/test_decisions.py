@@ -10,7 +10,6 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.urls import reverse
-from django.utils import timezone
 from lxml import html as lxml_html
 from pytest_django.asserts import assertContains
 
@@ -23,7 +22,6 @@ from committees.models import (
     AuditEvent,
     CommitteeMember,
     Decision,
-    Review,
     Vote,
 )
 from metrics.models import Objective
@@ -33,6 +31,7 @@ from tests.factories import (
     CommitteeFactory,
     MetricFactory,
     OrganisationFactory,
+    ReviewFactory,
     SessionFactory,
     StartupFactory,
     UserFactory,
@@ -62,10 +61,7 @@ def committee(startup, chair, sponsor):
 
 @pytest.fixture
 def session(committee):
-    now = timezone.now()
-    session = SessionFactory(
-        committee=committee, status=SessionStatus.OPEN, convened_at=now, opened_at=now
-    )
+    session = SessionFactory(committee=committee, open=True)
     for member in committee.members.all():
         Attendance.objects.create(session=session, member=member, present=True)
     return session
@@ -73,14 +69,11 @@ def session(committee):
 
 def add_item(session, startup, choices=("refinance", "refinance", "adjust"), amount="240000"):
     """An agenda item whose vote is closed, with these votes (chair first)."""
-    now = timezone.now()
-    review = Review.objects.create(
+    review = ReviewFactory(
         session=session,
         startup=startup,
         position=session.reviews.count(),
-        status=ReviewStatus.VOTED,
-        vote_opened_at=now,
-        vote_closed_at=now,
+        voted=True,
         requested_amount=Decimal("250000"),
         requested_months=6,
     )
@@ -252,15 +245,9 @@ def test_an_objective_on_another_startups_metric_is_refused(review, chair):
     assert "objectives" in error.value.message_dict
 
 
-@pytest.mark.parametrize("status", [ReviewStatus.PENDING, ReviewStatus.VOTING])
-def test_no_decision_before_the_vote_is_closed(session, chair, startup, status):
-    review = add_item(session, startup, choices=())
-    Review.objects.filter(pk=review.pk).update(
-        status=status,
-        vote_closed_at=None,
-        vote_opened_at=None if status == ReviewStatus.PENDING else timezone.now(),
-    )
-    review.refresh_from_db()
+@pytest.mark.parametrize("state", [{}, {"voting": True}], ids=["pending", "voting"])
+def test_no_decision_before_the_vote_is_closed(session, chair, startup, state):
+    review = ReviewFactory.set_state(add_item(session, startup, choices=()), **state)
     with pytest.raises(ValidationError, match="vote clos"):
         record(review, chair)
 

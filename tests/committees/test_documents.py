@@ -20,11 +20,17 @@ from committees.documents import (
     documents_recover,
     fingerprints,
 )
-from committees.enums import DocumentKind, DocumentStatus, MemberRole, SessionStatus
+from committees.enums import DocumentKind, DocumentStatus, MemberRole
 from committees.models import Attendance, CommitteeMember, Document, Review
 from committees.sessions import session_convene
 from tests.committees.reports import submitted_report
-from tests.factories import MetricFactory, StartupFactory, add_measurements, persona_user
+from tests.factories import (
+    MetricFactory,
+    SessionFactory,
+    StartupFactory,
+    add_measurements,
+    persona_user,
+)
 from tests.utils import assert_queries
 
 PACK, DOSSIER, MINUTES = DocumentKind.PACK, DocumentKind.DOSSIER, DocumentKind.MINUTES
@@ -274,9 +280,7 @@ def test_closing_makes_the_minutes_and_the_final_pack(
     from committees.decisions import session_close
     from tests.committees.test_decisions import add_item, record
 
-    now = timezone.now()
-    session.status, session.convened_at, session.opened_at = SessionStatus.OPEN, now, now
-    session.save()
+    SessionFactory.set_state(session, open=True)
     Attendance.objects.create(session=session, member=member, present=True)
     startup = review.startup
     review.delete()
@@ -350,8 +354,7 @@ def test_a_review_of_another_session_cannot_be_asked_for(session, staff, client,
 @pytest.fixture
 def made(session, review, agenda, staff, django_capture_on_commit_callbacks):
     """The dossier of the first startup, the dossier of another, the pack and the minutes."""
-    session.status, session.convened_at = SessionStatus.CONVENED, timezone.now()
-    session.save()
+    SessionFactory.set_state(session, convened=True)
     with django_capture_on_commit_callbacks(execute=True):
         own = document_request(session=session, kind=DOSSIER, review=agenda[0], by=staff)
         other = document_request(session=session, kind=DOSSIER, review=agenda[1], by=staff)

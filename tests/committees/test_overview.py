@@ -10,7 +10,7 @@ from lxml import html
 from committees.models import REPORT_LEAD_DAYS, Committee, Review, Session, report_semester
 from committees.services import report_accept, report_request_changes, report_start
 from startups.models import Startup
-from tests.factories import IncubatorFactory, StartupFactory
+from tests.factories import IncubatorFactory, SessionFactory, StartupFactory
 from tests.utils import get_page
 
 from .reports import submitted_report
@@ -185,10 +185,7 @@ def test_a_filter_that_leaves_a_session_empty_says_so(client, staff, session):
 def test_past_and_closed_sessions_are_not_listed(client, staff, startup, session):
     old = session_in(session.committee, -10)
     on_agenda(old, StartupFactory(name="Passée", incubator=startup.incubator))
-    closed = session_in(session.committee, 30)
-    closed.status = "closed"
-    closed.convened_at = closed.closed_at = timezone.now()
-    closed.save()
+    closed = SessionFactory.set_state(session_in(session.committee, 30), closed=True)
     on_agenda(closed, StartupFactory(name="Close", incubator=startup.incubator))
     client.force_login(staff)
     response = client.get(URL)

@@ -7,11 +7,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections
 from django.urls import reverse
-from django.utils import timezone
 from lxml import html
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
-from committees.enums import AuditAction, MemberRole, ReviewStatus
+from committees.enums import AuditAction, MemberRole
 from committees.models import Assessment, AuditEvent, Conflict, Review
 from committees.preparation import (
     assessment_save,
@@ -166,11 +165,7 @@ def test_nobody_fills_in_the_grid_of_someone_else(review, voter, chair):
 
 
 def test_the_grid_is_frozen_once_the_vote_is_closed(client, review, voter):
-    now = timezone.now()
-    Review.objects.filter(pk=review.pk).update(
-        status=ReviewStatus.VOTED, vote_opened_at=now, vote_closed_at=now
-    )
-    review.refresh_from_db()
+    ReviewFactory.set_state(review, voted=True)
     with pytest.raises(ValidationError, match="clos"):
         assessment_save(review=review, member=voter, scores=SCORES, notes="", by=voter.user)
     client.force_login(voter.user)
@@ -296,10 +291,7 @@ def test_declaring_a_conflict_twice_records_it_once(client, review, voter):
 
 
 def test_no_conflict_once_the_vote_is_open(client, review, voter):
-    Review.objects.filter(pk=review.pk).update(
-        status=ReviewStatus.VOTING, vote_opened_at=timezone.now()
-    )
-    review.refresh_from_db()
+    ReviewFactory.set_state(review, voting=True)
     with pytest.raises(ValidationError, match="trop tard"):
         conflict_declare(review=review, member=voter, reason="Ancien employeur", by=voter.user)
     client.force_login(voter.user)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from committees.audit import audit
-from committees.enums import AuditAction, MemberRole, ReviewStatus, SessionStatus
+from committees.enums import AuditAction, MemberRole, SessionStatus
 from committees.models import AuditEvent, Committee, CommitteeMember, Review, Session
 from committees.services import report_section_save, report_start
 from committees.sessions import (
@@ -32,6 +32,8 @@ from committees.sessions import (
 from tests.factories import (
     CommitteeMemberFactory,
     OrganisationFactory,
+    ReviewFactory,
+    SessionFactory,
     StartupFactory,
     UserFactory,
 )
@@ -204,18 +206,13 @@ def test_the_request_is_prefilled_from_the_report(session, startup, intrapreneur
 
 
 def test_an_item_being_voted_is_not_removed(session, staff):
-    review = session.reviews.get()
-    Review.objects.filter(pk=review.pk).update(
-        status=ReviewStatus.VOTING, vote_opened_at=timezone.now()
-    )
+    review = ReviewFactory.set_state(session.reviews.get(), voting=True)
     with pytest.raises(ValidationError):
         review_remove(review=review, by=staff)
 
 
 def test_an_open_session_agenda_is_frozen(session, startup, staff):
-    Session.objects.filter(pk=session.pk).update(
-        status=SessionStatus.OPEN, convened_at=timezone.now(), opened_at=timezone.now()
-    )
+    SessionFactory.set_state(session, open=True)
     with pytest.raises(ValidationError):
         review_add(session=session, startup=StartupFactory(incubator=startup.incubator), by=staff)
 

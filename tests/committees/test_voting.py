@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from committees.enums import AuditAction, Majority, MemberRole, Outcome, ReviewStatus
-from committees.models import AuditEvent, Conflict, Review, Session, Vote
+from committees.models import AuditEvent, Conflict, Review, Vote
 from committees.voting import (
     ALREADY_VOTED,
     attendance_set,
@@ -25,16 +25,10 @@ from committees.voting import (
     vote_close,
     vote_open,
 )
-from tests.factories import CommitteeMemberFactory, StartupFactory
+from tests.factories import CommitteeMemberFactory, SessionFactory, StartupFactory
 from tests.utils import assert_queries, get_page
 
 REFINANCE, ADJUST, STOP = Outcome.REFINANCE, Outcome.ADJUST, Outcome.STOP
-
-
-def convene(session):
-    Session.objects.filter(pk=session.pk).update(status="convened", convened_at=timezone.now())
-    session.refresh_from_db()
-    return session
 
 
 @pytest.fixture
@@ -53,7 +47,7 @@ def seat(session, sponsor):
 @pytest.fixture
 def live(session, chair, seat):
     """A session open, the chair and two voters present (quorum 2), the first item pending."""
-    convene(session)
+    SessionFactory.set_state(session, convened=True)
     session_open(session=session, by=chair)
     other = CommitteeMemberFactory(committee=session.committee, user__first_name="Sacha")
     members = [session.committee.members.get(user=chair), seat, other]
@@ -79,7 +73,7 @@ def url(name, session, review=None):
 def test_only_a_convened_session_opens_and_only_by_its_chair(session, chair, sponsor):
     with pytest.raises(ValidationError):
         session_open(session=session, by=chair)  # planned
-    convene(session)
+    SessionFactory.set_state(session, convened=True)
     with pytest.raises(PermissionDenied):
         session_open(session=session, by=sponsor)
     session_open(session=session, by=chair)
@@ -92,7 +86,7 @@ def test_only_a_convened_session_opens_and_only_by_its_chair(session, chair, spo
 def test_attendance_needs_a_convened_or_open_session(session, chair, seat):
     with pytest.raises(ValidationError):
         attendance_set(session=session, member=seat, present=True, by=chair)
-    convene(session)
+    SessionFactory.set_state(session, convened=True)
     attendance_set(session=session, member=seat, present=True, by=chair)
     assert quorum(session).present == 1
     assert AuditEvent.objects.filter(action=AuditAction.ATTENDANCE).count() == 1
@@ -206,7 +200,7 @@ def test_majority_rules(majority, counts, abstentions, expected):
 def test_quorum_rule(session, chair, required, present, reached):
     session.committee.quorum = required
     session.committee.save()
-    convene(session)
+    SessionFactory.set_state(session, convened=True)
     for _ in range(present):
         member = CommitteeMemberFactory(committee=session.committee)
         attendance_set(session=session, member=member, present=True, by=chair)
@@ -296,7 +290,7 @@ def test_the_chair_runs_the_item_without_javascript(client, live):
 
 
 def test_the_chair_marks_attendance(client, session, chair, seat):
-    convene(session)
+    SessionFactory.set_state(session, convened=True)
     client.force_login(chair)
     client.post(url("session-live-attendance", session), {"present": [seat.pk]})
     assert quorum(session).present == 1
@@ -330,9 +324,7 @@ def test_a_secret_ballot_shows_only_the_counts(client, voting, seat, staff, secr
 def test_polling_stops_once_the_session_is_closed(client, voting, staff):
     client.force_login(staff)
     assert client.get(url("session-live-board", voting["session"])).status_code == 200
-    Session.objects.filter(pk=voting["session"].pk).update(
-        status="closed", closed_at=timezone.now()
-    )
+    SessionFactory.set_state(voting["session"], closed=True)
     response = client.get(url("session-live-board", voting["session"]))
     assert response.status_code == 286
     assert b"every 2s" not in response.content
@@ -417,12 +409,7 @@ def fifty(transactional_db, incubator, startup):
     from committees.models import Committee
 
     committee = Committee.objects.create(name="Grand comité", incubator=incubator, quorum=25)
-    session = Session.objects.create(
-        committee=committee,
-        starts_at=timezone.now(),
-        status="convened",
-        convened_at=timezone.now(),
-    )
+    session = SessionFactory(committee=committee, starts_at=timezone.now(), convened=True)
     review = Review.objects.create(session=session, startup=startup)
     chair = CommitteeMemberFactory(committee=committee, role=MemberRole.CHAIR).user
     session_open(session=session, by=chair)
