@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db.models.query import QuerySet
 
 from config.celery import app as celery_app
-from tests.factories import IncubatorFactory, OrganisationFactory, StartupFactory, UserFactory
+from tests.factories import IncubatorFactory, OrganisationFactory, StartupFactory, persona_user
 from tests.utils import DEFAULT_TODAY, TODAY, frozen_at
 
 
@@ -89,30 +89,48 @@ def startup(incubator, sponsor_organisation):
     )
 
 
-# Personas (DESIGN §2): who may see and do what is tested against each of them.
+# Personas (DESIGN §2, `PERSONAS` in tests/factories.py): who may see and do what is tested
+# against each of them; a test parametrised over persona names gets them with
+# `request.getfixturevalue(name)`.
 @pytest.fixture
 def staff(incubator):
-    return UserFactory(email="staff@example.org", staff_of=incubator)
+    return persona_user("staff", incubator=incubator, email="staff@example.org")
 
 
 @pytest.fixture
 def sponsor(sponsor_organisation):
-    return UserFactory(email="sponsor@example.org", sponsor_of=sponsor_organisation)
+    return persona_user("sponsor", organisation=sponsor_organisation, email="sponsor@example.org")
 
 
 @pytest.fixture
 def intrapreneur(startup):
-    return UserFactory(email="intra@example.org", member_of=startup)
+    """The `team` persona: a member of the startup's team."""
+    return persona_user("team", startup=startup, email="intra@example.org")
 
 
 @pytest.fixture
 def outsider(db):
-    return UserFactory(email="outsider@example.org")
+    return persona_user("outsider", email="outsider@example.org")
 
 
 @pytest.fixture
 def superuser(db):
-    return UserFactory(email="root@example.org", is_superuser=True, is_staff=True)
+    return persona_user("superuser", email="root@example.org")
+
+
+@pytest.fixture
+def other_team(db):
+    return persona_user("other_team", email="other-team@example.org")
+
+
+@pytest.fixture
+def other_sponsor(db):
+    return persona_user("other_sponsor", email="other-sponsor@example.org")
+
+
+@pytest.fixture
+def other_staff(db):
+    return persona_user("other_staff", email="other-staff@example.org")
 
 
 def worker_database() -> dict[str, str]:

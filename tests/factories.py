@@ -7,6 +7,7 @@ import factory
 from django.utils import timezone
 
 from accounts.models import User
+from committees.enums import ReviewStatus, SessionStatus
 from metrics.enums import Aggregation, BudgetActivity, Dimension, MeasurementSource, ResourceType
 from metrics.models import BudgetLine, Metric, MetricDefinition
 from metrics.services import measurements_record, parse_month
@@ -236,8 +237,28 @@ class CommitteeFactory(factory.django.DjangoModelFactory):
     incubator = factory.SubFactory(IncubatorFactory)
 
 
-class SessionFactory(factory.django.DjangoModelFactory):
-    """A session in SESSION_IN_DAYS (15) at 14 h in Paris: reports due a week before."""
+class StatesMixin:
+    """A factory whose traits are a workflow's states (`SessionFactory(open=True)`), each with
+    the timestamps its CheckConstraints ask for, read from the tests' clock."""
+
+    _parents: tuple[str, ...] = ()  # its SubFactories, which `set_state` need not build
+    _state: tuple[str, ...] = ()  # what a state sets: the status and its timestamps
+
+    @classmethod
+    def set_state(cls, row, **trait):
+        """Put a row made elsewhere (a fixture's) in the state of `trait` (none: the first state),
+        as a test's precondition: the trait stays the one place that knows what a state needs.
+        A test of the transition itself calls the service instead. One UPDATE."""
+        built = cls.build(**dict.fromkeys(cls._parents), **trait)
+        for name in cls._state:
+            setattr(row, name, getattr(built, name))
+        row.save(update_fields=cls._state)
+        return row
+
+
+class SessionFactory(StatesMixin, factory.django.DjangoModelFactory):
+    """A session in SESSION_IN_DAYS (15) at 14 h in Paris, reports due a week before. Planned,
+    or with a trait `convened=True`, `open=True` (convened and opened now) or `closed=True`."""
 
     class Meta:
         model = "committees.Session"
@@ -248,14 +269,49 @@ class SessionFactory(factory.django.DjangoModelFactory):
     )
     place = "Ségur, salle 4012"
 
+    class Params:
+        convened = factory.Trait(
+            status=SessionStatus.CONVENED, convened_at=factory.LazyFunction(timezone.now)
+        )
+        open = factory.Trait(
+            status=SessionStatus.OPEN,
+            convened_at=factory.LazyFunction(timezone.now),
+            opened_at=factory.SelfAttribute("convened_at"),
+        )
+        closed = factory.Trait(
+            status=SessionStatus.CLOSED,
+            convened_at=factory.LazyFunction(timezone.now),
+            opened_at=factory.SelfAttribute("convened_at"),
+            closed_at=factory.SelfAttribute("convened_at"),
+        )
 
-class ReviewFactory(factory.django.DjangoModelFactory):
+    _parents = ("committee",)
+    _state = ("status", "convened_at", "opened_at", "closed_at")
+
+
+class ReviewFactory(StatesMixin, factory.django.DjangoModelFactory):
+    """An agenda item, pending; `voting=True`: its vote open now; `voted=True`: opened and
+    closed now (a decided item needs votes and a decision: `decision_record` makes it)."""
+
     class Meta:
         model = "committees.Review"
 
     session = factory.SubFactory(SessionFactory)
     startup = factory.SubFactory(StartupFactory)
     position = factory.Sequence(lambda n: n)
+
+    class Params:
+        voting = factory.Trait(
+            status=ReviewStatus.VOTING, vote_opened_at=factory.LazyFunction(timezone.now)
+        )
+        voted = factory.Trait(
+            status=ReviewStatus.VOTED,
+            vote_opened_at=factory.LazyFunction(timezone.now),
+            vote_closed_at=factory.SelfAttribute("vote_opened_at"),
+        )
+
+    _parents = ("session", "startup")
+    _state = ("status", "vote_opened_at", "vote_closed_at")
 
 
 class CommitteeMemberFactory(factory.django.DjangoModelFactory):
@@ -267,3 +323,55 @@ class CommitteeMemberFactory(factory.django.DjangoModelFactory):
     committee = factory.SubFactory(CommitteeFactory)
     user = factory.SubFactory(UserFactory)
     role = "voter"
+
+
+# Personas (DESIGN §2, the README's "Permissions"): who may see and do what is tested against
+# each of them, here in the order of the permission matrix's columns. The conftest's fixtures
+# (`staff`, `sponsor`, `intrapreneur` for the team, `outsider`, `superuser`, `other_team`...)
+# and the matrix's world are made by `persona_user`.
+PERSONAS = (
+    "anonymous",
+    "outsider",
+    "other_team",
+    "team",
+    "other_sponsor",
+    "sponsor",
+    "other_staff",
+    "staff",
+    "superuser",
+)
+
+
+def persona_user(persona: str, *, startup=None, organisation=None, incubator=None, **fields):
+    """The user who is `persona` (one of PERSONAS), `fields` (an email...) going to UserFactory.
+
+    `team`: a member of `startup`'s team; `sponsor`: a representative of `organisation` (by
+    default `startup`'s sponsor); `staff`: on the staff of `incubator` (by default `startup`'s);
+    `outsider`: an account with no role; `superuser`; `anonymous`: nobody, None. An `other_`
+    persona has the same role elsewhere, made here, as the matrix's columns say: the team of
+    another startup, the sponsor of another startup, the staff of another incubator (which has
+    no startup).
+    """
+    match persona:
+        case "other_team":
+            return persona_user("team", startup=StartupFactory(), **fields)
+        case "other_sponsor":
+            other = StartupFactory(sponsors=[OrganisationFactory()])
+            return persona_user("sponsor", startup=other, **fields)
+        case "other_staff":
+            return persona_user("staff", incubator=IncubatorFactory(), **fields)
+        case "anonymous":
+            return None
+        case "outsider":
+            return UserFactory(**fields)
+        case "superuser":
+            return UserFactory(is_superuser=True, is_staff=True, **fields)
+        case "team":
+            assert startup is not None, "the team persona is the team of a startup"
+            return UserFactory(member_of=startup, **fields)
+        case "sponsor":
+            return UserFactory(sponsor_of=organisation or startup.sponsors.get(), **fields)
+        case "staff":
+            return UserFactory(staff_of=incubator or startup.incubator, **fields)
+        case _:
+            raise ValueError(f"{persona!r} is not one of the personas {PERSONAS}")

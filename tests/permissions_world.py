@@ -20,37 +20,25 @@ from committees.enums import (
     DocumentStatus,
     MemberRole,
     Outcome,
-    ReviewStatus,
-    SessionStatus,
 )
-from committees.models import Attendance, CommitteeMember, Document, Review, Vote
+from committees.models import Attendance, CommitteeMember, Document, Vote
 from metrics.tokens import api_token_issue
 from tests.committees.reports import submitted_report
 from tests.factories import (
+    PERSONAS,
     BudgetLineFactory,
     CommitteeFactory,
     IncubatorFactory,
     MetricFactory,
     OrganisationFactory,
+    ReviewFactory,
     SessionFactory,
     StartupFactory,
     UserFactory,
     add_measurements,
+    persona_user,
 )
 from tests.utils import SEMESTER, TODAY, month
-
-# In the order of the matrix's columns.
-PERSONAS = (
-    "anonymous",
-    "outsider",
-    "other_team",
-    "team",
-    "other_sponsor",
-    "sponsor",
-    "other_staff",
-    "staff",
-    "superuser",
-)
 
 
 @dataclass
@@ -98,9 +86,9 @@ def build_side(name: str) -> Side:
         with_committee=True,
         with_round=True,
     )
-    team = UserFactory(email=f"equipe-{name}@example.org", member_of=startup)
-    sponsor = UserFactory(email=f"sponsor-{name}@example.org", sponsor_of=organisation)
-    staff = UserFactory(email=f"incubateur-{name}@example.org", staff_of=incubator)
+    team = persona_user("team", startup=startup, email=f"equipe-{name}@example.org")
+    sponsor = persona_user("sponsor", startup=startup, email=f"sponsor-{name}@example.org")
+    staff = persona_user("staff", startup=startup, email=f"incubateur-{name}@example.org")
     chair = UserFactory(email=f"presidence-{name}@example.org")
     committee = CommitteeFactory(name=f"Comité {name}", incubator=incubator)
     CommitteeMember.objects.create(committee=committee, user=chair, role=MemberRole.CHAIR)
@@ -108,19 +96,15 @@ def build_side(name: str) -> Side:
         committee=committee, user=sponsor, role=MemberRole.VOTER, organisation=organisation
     )
     now = timezone.now()
-    session = SessionFactory(
-        committee=committee, status=SessionStatus.OPEN, convened_at=now, opened_at=now
-    )
+    session = SessionFactory(committee=committee, open=True)
     for seat in committee.members.all():
         Attendance.objects.create(session=session, member=seat, present=True)
     report = submitted_report(startup, team, SEMESTER)
-    review = Review.objects.create(
+    review = ReviewFactory(
         session=session,
         startup=startup,
         position=0,
-        status=ReviewStatus.VOTED,
-        vote_opened_at=now,
-        vote_closed_at=now,
+        voted=True,
         requested_amount=Decimal("250000"),
         requested_months=6,
     )
@@ -170,16 +154,17 @@ def build_world() -> World:
     own.startup.public_page = True
     own.startup.save(update_fields=["public_page"])
     people = {
-        "anonymous": None,
-        "outsider": UserFactory(email="personne@example.org"),
+        "anonymous": persona_user("anonymous"),
+        "outsider": persona_user("outsider", email="personne@example.org"),
         "other_team": other.team,
         "team": own.team,
         "other_sponsor": other.sponsor,
         "sponsor": own.sponsor,
         "other_staff": other.staff,
         "staff": own.staff,
-        "superuser": UserFactory(email="racine@example.org", is_superuser=True, is_staff=True),
+        "superuser": persona_user("superuser", email="racine@example.org"),
     }
+    assert tuple(people) == PERSONAS, "one person for each persona, in the matrix's order"
     return World(own=own, other=other, people=people)
 
 

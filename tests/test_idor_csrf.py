@@ -11,12 +11,10 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
-from committees.enums import ReviewStatus
 from committees.models import Attendance, CommitteeMember, Conflict, Document, Review
 from metrics.models import ApiToken, BudgetLine, Measurement, Metric
-from tests.factories import StartupFactory
+from tests.factories import ReviewFactory, StartupFactory
 from tests.permissions_world import build_world
 from tests.test_permissions import TABLE, client_for, codes, database_state, url_of
 from tests.utils import month
@@ -166,12 +164,11 @@ def test_another_committees_member_in_the_conflict_form_is_not_found(world):
 def test_a_vote_is_cast_only_for_oneself(world):
     """The vote form has no member field: a posted one is ignored, the vote is the sender's."""
     own = world.own
-    review = Review.objects.create(
+    review = ReviewFactory(
         session=own.session,
         startup=StartupFactory(incubator=own.incubator),
         position=1,
-        status=ReviewStatus.VOTING,
-        vote_opened_at=timezone.now(),
+        voting=True,
     )
     chair_seat = own.committee.members.get(user=own.chair)
     as_user(own.sponsor).post(

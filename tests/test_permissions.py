@@ -25,7 +25,8 @@ from django.core import mail
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.permissions_world import PERSONAS, World, build_world
+from tests.factories import PERSONAS
+from tests.permissions_world import World, build_world
 from tests.utils import SEMESTER
 
 

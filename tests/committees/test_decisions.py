@@ -8,10 +8,8 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection
-from django.test.utils import CaptureQueriesContext
+from django.db import IntegrityError
 from django.urls import reverse
-from django.utils import timezone
 from lxml import html as lxml_html
 from pytest_django.asserts import assertContains
 
@@ -24,7 +22,6 @@ from committees.models import (
     AuditEvent,
     CommitteeMember,
     Decision,
-    Review,
     Vote,
 )
 from metrics.models import Objective
@@ -35,11 +32,12 @@ from tests.factories import (
     CommitteeFactory,
     MetricFactory,
     OrganisationFactory,
+    ReviewFactory,
     SessionFactory,
     StartupFactory,
     UserFactory,
 )
-from tests.utils import SEMESTER, SESSION_IN_DAYS, TODAY
+from tests.utils import SEMESTER, SESSION_IN_DAYS, TODAY, get_page
 
 SESSION_DAY = TODAY + datetime.timedelta(days=SESSION_IN_DAYS)
 # The factories' round ends 62 days from today: the next one starts the day after, for six months.
@@ -69,10 +67,7 @@ def committee(startup, chair, sponsor):
 
 @pytest.fixture
 def session(committee):
-    now = timezone.now()
-    session = SessionFactory(
-        committee=committee, status=SessionStatus.OPEN, convened_at=now, opened_at=now
-    )
+    session = SessionFactory(committee=committee, open=True)
     for member in committee.members.all():
         Attendance.objects.create(session=session, member=member, present=True)
     return session
@@ -80,14 +75,11 @@ def session(committee):
 
 def add_item(session, startup, choices=("refinance", "refinance", "adjust"), amount="240000"):
     """An agenda item whose vote is closed, with these votes (chair first)."""
-    now = timezone.now()
-    review = Review.objects.create(
+    review = ReviewFactory(
         session=session,
         startup=startup,
         position=session.reviews.count(),
-        status=ReviewStatus.VOTED,
-        vote_opened_at=now,
-        vote_closed_at=now,
+        voted=True,
         requested_amount=Decimal("250000"),
         requested_months=6,
     )
@@ -257,15 +249,9 @@ def test_an_objective_on_another_startups_metric_is_refused(review, chair):
     assert "objectives" in error.value.message_dict
 
 
-@pytest.mark.parametrize("status", [ReviewStatus.PENDING, ReviewStatus.VOTING])
-def test_no_decision_before_the_vote_is_closed(session, chair, startup, status):
-    review = add_item(session, startup, choices=())
-    Review.objects.filter(pk=review.pk).update(
-        status=status,
-        vote_closed_at=None,
-        vote_opened_at=None if status == ReviewStatus.PENDING else timezone.now(),
-    )
-    review.refresh_from_db()
+@pytest.mark.parametrize("state", [{}, {"voting": True}], ids=["pending", "voting"])
+def test_no_decision_before_the_vote_is_closed(session, chair, startup, state):
+    review = ReviewFactory.set_state(add_item(session, startup, choices=()), **state)
     with pytest.raises(ValidationError, match="vote clos"):
         record(review, chair)
 
@@ -492,12 +478,6 @@ def test_secret_ballot_minutes_give_counts_only(client, review, chair):
     assert "voter2@example.org :" not in content
 
 
-def count_queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    return len(queries)
-
-
 # session and user (2), savepoint and release (2), access (3), attendance, items, decisions,
 # objectives, votes (5), the header's navigation (1)
 MINUTES_QUERIES = 14
@@ -507,14 +487,11 @@ def test_minutes_query_count_is_pinned_with_1_and_10_items(client, review, chair
     metric = MetricFactory(startup=review.startup)
     record(review, chair, objectives=[(metric, Decimal("1"), TODAY)])
     client.force_login(chair)
-    with_one = count_queries(client, minutes_url(session))
+    get_page(client, minutes_url(session), queries=MINUTES_QUERIES)
     for _ in range(9):
         item = add_item(session, StartupFactory())
         record(item, chair)
-    assert (with_one, count_queries(client, minutes_url(session))) == (
-        MINUTES_QUERIES,
-        MINUTES_QUERIES,
-    )
+    get_page(client, minutes_url(session), queries=MINUTES_QUERIES)
 
 
 # Exports and open data

@@ -20,13 +20,18 @@ from committees.documents import (
     documents_recover,
     fingerprints,
 )
-from committees.enums import DocumentKind, DocumentStatus, MemberRole, SessionStatus
+from committees.enums import DocumentKind, DocumentStatus, MemberRole
 from committees.models import Attendance, CommitteeMember, Document, Review
 from committees.sessions import session_convene
-from startups.models import TeamMembership
 from tests.committees.reports import submitted_report
-from tests.factories import MetricFactory, StartupFactory, UserFactory, add_measurements
-from tests.utils import month
+from tests.factories import (
+    MetricFactory,
+    SessionFactory,
+    StartupFactory,
+    add_measurements,
+    persona_user,
+)
+from tests.utils import assert_queries, month
 
 PACK, DOSSIER, MINUTES = DocumentKind.PACK, DocumentKind.DOSSIER, DocumentKind.MINUTES
 
@@ -255,10 +260,8 @@ def test_a_document_is_out_of_date_once_what_it_shows_changes(
     assert document.inputs != fingerprints(session)[(DOSSIER, review.pk)]
 
 
-def test_fingerprints_take_two_queries_whatever_the_agenda(
-    session, agenda, django_assert_num_queries
-):
-    with django_assert_num_queries(2):
+def test_fingerprints_take_two_queries_whatever_the_agenda(session, agenda):
+    with assert_queries(2):
         fingerprints(session)
 
 
@@ -277,9 +280,7 @@ def test_closing_makes_the_minutes_and_the_final_pack(
     from committees.decisions import session_close
     from tests.committees.test_decisions import add_item, record
 
-    now = timezone.now()
-    session.status, session.convened_at, session.opened_at = SessionStatus.OPEN, now, now
-    session.save()
+    SessionFactory.set_state(session, open=True)
     Attendance.objects.create(session=session, member=member, present=True)
     startup = review.startup
     review.delete()
@@ -353,8 +354,7 @@ def test_a_review_of_another_session_cannot_be_asked_for(session, staff, client,
 @pytest.fixture
 def made(session, review, agenda, staff, django_capture_on_commit_callbacks):
     """The dossier of the first startup, the dossier of another, the pack and the minutes."""
-    session.status, session.convened_at = SessionStatus.CONVENED, timezone.now()
-    session.save()
+    SessionFactory.set_state(session, convened=True)
     with django_capture_on_commit_callbacks(execute=True):
         own = document_request(session=session, kind=DOSSIER, review=agenda[0], by=staff)
         other = document_request(session=session, kind=DOSSIER, review=agenda[1], by=staff)
@@ -385,8 +385,7 @@ READERS = {
 def test_downloads_are_for_those_who_may_read_them(
     persona, made, client, staff, member, intrapreneur, outsider, agenda
 ):
-    other_team = UserFactory(email="autre@example.org")
-    TeamMembership.objects.create(user=other_team, startup=agenda[2].startup)
+    other_team = persona_user("team", startup=agenda[2].startup, email="autre@example.org")
     people = {
         "staff": staff,
         "chair": member.user,

@@ -6,17 +6,23 @@ from decimal import Decimal
 from io import BytesIO
 
 import pytest
-from django.utils import timezone
 from pypdf import PdfReader
 
 from committees.decisions import decision_correct, decision_record, session_close
 from committees.dossiers import dossier_html, minutes_html, pack_front_html
-from committees.enums import MemberRole, Outcome, ReviewStatus, SessionStatus
+from committees.enums import MemberRole, Outcome
 from committees.models import Attendance, CommitteeMember, Review, Vote
 from committees.pdf import render
 from committees.services import report_section_save, report_start
-from tests.factories import MetricFactory, StartupFactory, UserFactory, add_measurements
-from tests.utils import SEMESTER, month
+from tests.factories import (
+    MetricFactory,
+    ReviewFactory,
+    SessionFactory,
+    StartupFactory,
+    UserFactory,
+    add_measurements,
+)
+from tests.utils import SEMESTER, assert_queries, month
 
 from .reports import COMPLETE, submitted_report
 
@@ -55,15 +61,10 @@ def chair(session):
 
 def decide(review, chair, **kwargs):
     """Open the session, the chair present and voting, then record the decision."""
-    session = review.session
-    now = timezone.now()
-    session.status, session.convened_at, session.opened_at = SessionStatus.OPEN, now, now
-    session.save(update_fields=["status", "convened_at", "opened_at"])
+    session = SessionFactory.set_state(review.session, open=True)
     member = CommitteeMember.objects.get(committee=session.committee, user=chair)
     Attendance.objects.create(session=session, member=member, present=True)
-    Review.objects.filter(pk=review.pk).update(
-        status=ReviewStatus.VOTED, vote_opened_at=now, vote_closed_at=now
-    )
+    ReviewFactory.set_state(review, voted=True)
     Vote.objects.create(
         review=review, member=member, choice=Outcome.REFINANCE, amount=Decimal(240000), months=6
     )
@@ -110,18 +111,16 @@ def test_dossier_in_a_pack_is_unnumbered_and_names_the_pack(review, session):
     assert "Mon Service" in text[0]
 
 
-def test_dossier_queries_do_not_grow_with_the_metrics(
-    review, startup, intrapreneur, django_assert_num_queries
-):
+def test_dossier_queries_do_not_grow_with_the_metrics(review, startup, intrapreneur):
     submitted_report(startup, intrapreneur)
     first = MetricFactory(startup=startup, label="Dossiers déposés")
     add_measurements(first, {month(-10): 100, month(-9): 120})
-    with django_assert_num_queries(12):
+    with assert_queries(12):
         dossier_html(review)
     for n in range(2):
         metric = MetricFactory(startup=startup, is_north_star=False, label=f"Indicateur {n}")
         add_measurements(metric, {month(-11): 3, month(-10): 4, month(-9): 5})
-    with django_assert_num_queries(12):
+    with assert_queries(12):
         html = dossier_html(review)
     assert "Indicateur 1" in html
 

@@ -4,17 +4,16 @@ themselves, so a new field or form is fuzzed without changing this test."""
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import html
 
-from committees.enums import MemberRole, SessionStatus
+from committees.enums import MemberRole
 from committees.models import Attendance, CommitteeMember
 from committees.services import report_start
 from tests.committees.reports import submitted_report
 from tests.committees.test_decisions import add_item
-from tests.factories import MetricFactory
+from tests.factories import MetricFactory, SessionFactory
 from tests.utils import SEMESTER
 
 NEXT = SEMESTER + 1  # a draft beside the submitted report
@@ -69,9 +68,7 @@ def fuzz(client, url: str) -> int:
 
 @pytest.fixture
 def world(session, startup, sponsor, staff, intrapreneur):
-    now = timezone.now()
-    session.status, session.convened_at, session.opened_at = SessionStatus.OPEN, now, now
-    session.save()
+    SessionFactory.set_state(session, open=True)
     chair = CommitteeMember.objects.create(
         committee=session.committee, user=sponsor, role=MemberRole.CHAIR
     )

@@ -6,25 +6,23 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from django.utils import timezone
 from sesame.utils import get_query_string
 
 from accounts.services import magic_link_send
-from committees.enums import MemberRole, SessionStatus
+from committees.enums import MemberRole
 from committees.models import Assessment, Attendance, CommitteeMember, Decision, Vote
 from committees.people import person_erase
 from startups.models import TeamMembership
 from tests.committees.reports import submitted_report
 from tests.committees.test_decisions import add_item, record
+from tests.factories import SessionFactory
 
 
 @pytest.fixture
 def world(session, startup, sponsor, intrapreneur):
     """The sponsor chairs and votes, scores with private notes and records a decision; the
     intrapreneur submitted the report."""
-    now = timezone.now()
-    session.status, session.convened_at, session.opened_at = SessionStatus.OPEN, now, now
-    session.save()
+    SessionFactory.set_state(session, open=True)
     chair = CommitteeMember.objects.create(
         committee=session.committee, user=sponsor, role=MemberRole.CHAIR
     )

@@ -6,13 +6,11 @@ import threading
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 from lxml import html
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
-from committees.enums import AuditAction, MemberRole, ReviewStatus
+from committees.enums import AuditAction, MemberRole
 from committees.models import Assessment, AuditEvent, Conflict, Review
 from committees.preparation import (
     assessment_save,
@@ -29,6 +27,7 @@ from tests.factories import (
     StartupFactory,
     UserFactory,
 )
+from tests.utils import assert_queries, get_page
 
 from .reports import submitted_report
 
@@ -166,11 +165,7 @@ def test_nobody_fills_in_the_grid_of_someone_else(review, voter, chair):
 
 
 def test_the_grid_is_frozen_once_the_vote_is_closed(client, review, voter):
-    now = timezone.now()
-    Review.objects.filter(pk=review.pk).update(
-        status=ReviewStatus.VOTED, vote_opened_at=now, vote_closed_at=now
-    )
-    review.refresh_from_db()
+    ReviewFactory.set_state(review, voted=True)
     with pytest.raises(ValidationError, match="clos"):
         assessment_save(review=review, member=voter, scores=SCORES, notes="", by=voter.user)
     client.force_login(voter.user)
@@ -297,10 +292,7 @@ def test_declaring_a_conflict_twice_records_it_once(client, review, voter):
 
 
 def test_no_conflict_once_the_vote_is_open(client, review, voter):
-    Review.objects.filter(pk=review.pk).update(
-        status=ReviewStatus.VOTING, vote_opened_at=timezone.now()
-    )
-    review.refresh_from_db()
+    ReviewFactory.set_state(review, voting=True)
     with pytest.raises(ValidationError, match="trop tard"):
         conflict_declare(review=review, member=voter, reason="Ancien employeur", by=voter.user)
     client.force_login(voter.user)
@@ -379,15 +371,14 @@ def test_members_tied_to_the_startup_are_proposed_for_recusal(session):
 
 def test_proposed_recusals_take_five_queries_whatever_the_agenda(session):
     recusal_cases(session)
-    with CaptureQueriesContext(connection) as one:
+    with assert_queries(5):
         proposed_recusals(session)
     for _ in range(9):
         startup = StartupFactory(sponsors=[OrganisationFactory(), OrganisationFactory()])
         ReviewFactory(session=session, startup=startup)
         CommitteeMemberFactory(committee=session.committee, user=UserFactory(member_of=startup))
-    with CaptureQueriesContext(connection) as ten:
+    with assert_queries(5):
         proposed = proposed_recusals(session)
-    assert (len(one), len(ten)) == (5, 5)
     assert sum(len(recusals) for recusals in proposed.values()) == 3 + 9
 
 
@@ -439,12 +430,9 @@ def test_pages_take_a_fixed_number_of_queries(
     assessment_save(review=review, member=voter, scores=SCORES, notes="", by=voter.user)
     client.force_login(people[persona])
     target = url(page, review, item=page == "review-prepare")
-    with CaptureQueriesContext(connection) as one:
-        assert client.get(target).status_code == 200
+    get_page(client, target, queries=queries)
     grow(session, 9)
-    with CaptureQueriesContext(connection) as ten:
-        assert client.get(target).status_code == 200
-    assert (len(one), len(ten)) == (queries, queries)
+    get_page(client, target, queries=queries)
 
 
 # Home page

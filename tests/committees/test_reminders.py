@@ -6,7 +6,6 @@ import time
 import pytest
 from celery.schedules import crontab
 from django.db import connection, transaction
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from committees.enums import Reminder, ReportStatus
@@ -24,7 +23,7 @@ from tests.factories import (
     UserFactory,
     paris_time,
 )
-from tests.utils import TODAY
+from tests.utils import TODAY, assert_queries
 
 # SessionFactory's session: in 15 days at 14 h, reports due a week before. The tests of the
 # e-mails' exact wording pin the day (TEXT_DAY): the session is then on Tuesday 8 December 2026.
@@ -342,18 +341,16 @@ def test_queries_do_not_grow_with_the_agenda(send, mailoutbox, incubator, staff,
         UserFactory(member_of=startup)
         ReviewFactory(session=session, startup=startup)
     submitted_report(ReviewFactory(session=session).startup, staff)
-    with CaptureQueriesContext(connection) as queries:
-        assert send(days_before(7)) == reviews + 1
     # Sessions, agenda items, teams, staff, co-incubators and their staff, reports; the claims
     # in one statement between a savepoint and its release.
-    assert len(queries) == 10, "\n".join(q["sql"] for q in queries)
-    with CaptureQueriesContext(connection) as queries:
+    with assert_queries(10):
+        assert send(days_before(7)) == reviews + 1
+    with assert_queries(10):
         assert send(days_before(6)) == 0
-    assert len(queries) == 10
 
 
-def test_no_query_beyond_the_sessions_when_no_reminder_is_due(agenda, django_assert_num_queries):
-    with django_assert_num_queries(1):
+def test_no_query_beyond_the_sessions_when_no_reminder_is_due(agenda):
+    with assert_queries(1):
         assert reminders_send(today=days_before(20)) == 0
 
 

@@ -8,13 +8,11 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from committees.audit import audit
-from committees.enums import AuditAction, MemberRole, ReviewStatus, SessionStatus
+from committees.enums import AuditAction, MemberRole, SessionStatus
 from committees.models import AuditEvent, Committee, CommitteeMember, Review, Session
 from committees.services import report_section_save, report_start
 from committees.sessions import (
@@ -34,10 +32,12 @@ from committees.sessions import (
 from tests.factories import (
     CommitteeMemberFactory,
     OrganisationFactory,
+    ReviewFactory,
+    SessionFactory,
     StartupFactory,
     UserFactory,
 )
-from tests.utils import SESSION_IN_DAYS, TODAY
+from tests.utils import SESSION_IN_DAYS, TODAY, get_page
 
 pytestmark = pytest.mark.django_db
 
@@ -210,18 +210,13 @@ def test_the_request_is_prefilled_from_the_report(session, startup, intrapreneur
 
 
 def test_an_item_being_voted_is_not_removed(session, staff):
-    review = session.reviews.get()
-    Review.objects.filter(pk=review.pk).update(
-        status=ReviewStatus.VOTING, vote_opened_at=timezone.now()
-    )
+    review = ReviewFactory.set_state(session.reviews.get(), voting=True)
     with pytest.raises(ValidationError):
         review_remove(review=review, by=staff)
 
 
 def test_an_open_session_agenda_is_frozen(session, startup, staff):
-    Session.objects.filter(pk=session.pk).update(
-        status=SessionStatus.OPEN, convened_at=timezone.now(), opened_at=timezone.now()
-    )
+    SessionFactory.set_state(session, open=True)
     with pytest.raises(ValidationError):
         review_add(session=session, startup=StartupFactory(incubator=startup.incubator), by=staff)
 
@@ -435,10 +430,7 @@ def test_the_session_page_queries_do_not_grow(client, session, staff, count):
         )
     audit(action=AuditAction.SESSION_CREATED, actor=staff, session=session)
     client.force_login(staff)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse("committees:session", args=[session.pk]))
-    assert response.status_code == 200
-    assert len(queries) == 17, [q["sql"] for q in queries]
+    get_page(client, reverse("committees:session", args=[session.pk]), queries=17)
 
 
 def test_managers_change_the_rules(client, session, staff):

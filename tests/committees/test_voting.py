@@ -8,12 +8,11 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from committees.enums import AuditAction, Majority, MemberRole, Outcome, ReviewStatus
-from committees.models import AuditEvent, Conflict, Review, Session, Vote
+from committees.models import AuditEvent, Conflict, Review, Vote
 from committees.voting import (
     ALREADY_VOTED,
     attendance_set,
@@ -26,15 +25,10 @@ from committees.voting import (
     vote_close,
     vote_open,
 )
-from tests.factories import CommitteeMemberFactory, StartupFactory
+from tests.factories import CommitteeMemberFactory, SessionFactory, StartupFactory
+from tests.utils import assert_queries, get_page
 
 REFINANCE, ADJUST, STOP = Outcome.REFINANCE, Outcome.ADJUST, Outcome.STOP
-
-
-def convene(session):
-    Session.objects.filter(pk=session.pk).update(status="convened", convened_at=timezone.now())
-    session.refresh_from_db()
-    return session
 
 
 @pytest.fixture
@@ -53,7 +47,7 @@ def seat(session, sponsor):
 @pytest.fixture
 def live(session, chair, seat):
     """A session open, the chair and two voters present (quorum 2), the first item pending."""
-    convene(session)
+    SessionFactory.set_state(session, convened=True)
     session_open(session=session, by=chair)
     other = CommitteeMemberFactory(committee=session.committee, user__first_name="Sacha")
     members = [session.committee.members.get(user=chair), seat, other]
@@ -79,7 +73,7 @@ def url(name, session, review=None):
 def test_only_a_convened_session_opens_and_only_by_its_chair(session, chair, sponsor):
     with pytest.raises(ValidationError):
         session_open(session=session, by=chair)  # planned
-    convene(session)
+    SessionFactory.set_state(session, convened=True)
     with pytest.raises(PermissionDenied):
         session_open(session=session, by=sponsor)
     session_open(session=session, by=chair)
@@ -92,7 +86,7 @@ def test_only_a_convened_session_opens_and_only_by_its_chair(session, chair, spo
 def test_attendance_needs_a_convened_or_open_session(session, chair, seat):
     with pytest.raises(ValidationError):
         attendance_set(session=session, member=seat, present=True, by=chair)
-    convene(session)
+    SessionFactory.set_state(session, convened=True)
     attendance_set(session=session, member=seat, present=True, by=chair)
     assert quorum(session).present == 1
     assert AuditEvent.objects.filter(action=AuditAction.ATTENDANCE).count() == 1
@@ -206,7 +200,7 @@ def test_majority_rules(majority, counts, abstentions, expected):
 def test_quorum_rule(session, chair, required, present, reached):
     session.committee.quorum = required
     session.committee.save()
-    convene(session)
+    SessionFactory.set_state(session, convened=True)
     for _ in range(present):
         member = CommitteeMemberFactory(committee=session.committee)
         attendance_set(session=session, member=member, present=True, by=chair)
@@ -296,7 +290,7 @@ def test_the_chair_runs_the_item_without_javascript(client, live):
 
 
 def test_the_chair_marks_attendance(client, session, chair, seat):
-    convene(session)
+    SessionFactory.set_state(session, convened=True)
     client.force_login(chair)
     client.post(url("session-live-attendance", session), {"present": [seat.pk]})
     assert quorum(session).present == 1
@@ -330,9 +324,7 @@ def test_a_secret_ballot_shows_only_the_counts(client, voting, seat, staff, secr
 def test_polling_stops_once_the_session_is_closed(client, voting, staff):
     client.force_login(staff)
     assert client.get(url("session-live-board", voting["session"])).status_code == 200
-    Session.objects.filter(pk=voting["session"].pk).update(
-        status="closed", closed_at=timezone.now()
-    )
+    SessionFactory.set_state(voting["session"], closed=True)
     response = client.get(url("session-live-board", voting["session"]))
     assert response.status_code == 286
     assert b"every 2s" not in response.content
@@ -368,25 +360,19 @@ def test_an_htmx_action_swaps_in_the_board_of_a_fresh_page(client, live):
 
 # Session and user, savepoint, the session and its roles (3), items, members, attendance,
 # conflicts, votes, release: the same with 1 item as with 10. The page adds what the layout's
-# header needs (pinned by the layout's own tests), the same whatever the agenda.
-QUERIES = {"session-live": None, "session-live-board": 13}
+# header needs (1 query, pinned by the layout's own tests), the same whatever the agenda.
+QUERIES = {"session-live": 14, "session-live-board": 13}
 
 
 @pytest.mark.parametrize("view", QUERIES)
 def test_query_counts_do_not_grow_with_the_agenda(client, voting, view):
-    def count():
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(url(view, voting["session"])).status_code == 200
-        return len(queries)
-
     client.force_login(voting["chair"])
-    one = count()
+    get_page(client, url(view, voting["session"]), queries=QUERIES[view])
     for _ in range(9):
         review = Review.objects.create(session=voting["session"], startup=StartupFactory())
         Conflict.objects.create(review=review, member=voting["members"][1], reason="-")
     vote_cast(review=voting["review"], member=voting["members"][2], choice=STOP)
-    assert count() == one
-    assert QUERIES[view] in (None, one)
+    get_page(client, url(view, voting["session"]), queries=QUERIES[view])
 
 
 # Concurrency, on PostgreSQL
@@ -423,12 +409,7 @@ def fifty(transactional_db, incubator, startup):
     from committees.models import Committee
 
     committee = Committee.objects.create(name="Grand comité", incubator=incubator, quorum=25)
-    session = Session.objects.create(
-        committee=committee,
-        starts_at=timezone.now(),
-        status="convened",
-        convened_at=timezone.now(),
-    )
+    session = SessionFactory(committee=committee, starts_at=timezone.now(), convened=True)
     review = Review.objects.create(session=session, startup=startup)
     chair = CommitteeMemberFactory(committee=committee, role=MemberRole.CHAIR).user
     session_open(session=session, by=chair)
@@ -494,8 +475,7 @@ def test_an_htmx_vote_with_errors_keeps_the_form_with_french_errors(client, voti
 def test_a_vote_takes_a_fixed_number_of_queries(client, voting, sponsor):
     client.force_login(sponsor)
     post = url("session-live-vote", voting["session"], voting["review"])
-    with CaptureQueriesContext(connection) as queries:
-        client.post(post, {"choice": "stop"}, headers={"HX-Request": "true"})
     # Session, user, the item, the voting seat, the item locked with the seat's eligibility,
     # the insert, the audit row; plus the request's savepoint and its release.
-    assert len(queries) == 9, [q["sql"][:60] for q in queries]
+    with assert_queries(9):
+        client.post(post, {"choice": "stop"}, headers={"HX-Request": "true"})

@@ -8,8 +8,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -21,7 +19,7 @@ from metrics.models import ApiToken, Measurement
 from metrics.tokens import api_token_authenticate, api_token_issue, api_token_revoke, token_digest
 from metrics.views_api import MAX_BODY_BYTES, MAX_ITEMS
 from tests.factories import MetricFactory, StartupFactory, UserFactory, add_measurements
-from tests.utils import month, month_start
+from tests.utils import assert_queries, get_page, month, month_start
 
 URL = "/api/v1/measurements"
 # Four past months, oldest first: what teams' scripts send.
@@ -89,9 +87,8 @@ def test_last_use_is_written_at_most_once_a_minute(secret):
     api_token_authenticate(secret)
     first = ApiToken.objects.get().last_used_at
     assert first is not None
-    with CaptureQueriesContext(connection) as queries:
+    with assert_queries(1):  # the look-up, no write
         api_token_authenticate(secret)
-    assert len(queries) == 1  # the look-up, no write
     ApiToken.objects.update(last_used_at=first - datetime.timedelta(minutes=2))
     api_token_authenticate(secret)
     assert ApiToken.objects.get().last_used_at > first - datetime.timedelta(minutes=1)
@@ -488,16 +485,6 @@ def test_bad_read_parameters_get_a_400(client, metric, secret):
 # or one UPDATE (for each slice of 200 values).
 
 
-def count_queries(client, method, url, body=None, *, secret) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        if method == "POST":
-            response = post(client, body, secret=secret)
-        else:
-            response = client.get(url, headers={"Authorization": f"Bearer {secret}"})
-    assert response.status_code == 200, response.content
-    return len(queries)
-
-
 def months(n: int) -> list[str]:
     """The `n` months before this one, oldest first."""
     return [month(i - n) for i in range(n)]
@@ -505,13 +492,13 @@ def months(n: int) -> list[str]:
 
 def test_the_posts_query_count_does_not_grow_with_the_items(client, metric, secret):
     post(client, {"measurements": []}, secret=secret)  # its last use is written now
-    counts = []
     for n in (1, 50):
         Measurement.objects.all().delete()
         for value in (1, 2):  # new rows, then changed ones
             body = {"measurements": [item(month=m, value=value) for m in months(n)]}
-            counts.append(count_queries(client, "POST", URL, body, secret=secret))
-    assert counts == [11, 11, 11, 11]
+            with assert_queries(11):
+                response = post(client, body, secret=secret)
+            assert response.status_code == 200, response.content
 
 
 def test_values_are_written_in_slices_all_together(client, metric, secret, monkeypatch):
@@ -525,14 +512,13 @@ def test_values_are_written_in_slices_all_together(client, metric, secret, monke
 
 @pytest.mark.parametrize("url", [URL, "/api/v1/metrics"])
 def test_the_read_endpoints_query_counts_are_pinned(client, startup, metric, secret, url):
-    count_queries(client, "GET", url, secret=secret)
-    counts = []
+    bearer = {"Authorization": f"Bearer {secret}"}
+    assert client.get(url, headers=bearer).status_code == 200  # its last use is written now
     for n in (1, 50):
         add_measurements(metric, dict.fromkeys(months(n), 3))
         for _ in range(n):
             MetricFactory(startup=startup, is_north_star=False)
-        counts.append(count_queries(client, "GET", url, secret=secret))
-    assert counts == [4, 4]
+        get_page(client, url, queries=4, headers=bearer)
 
 
 # No input makes the API answer 500 (the test client raises any exception the view lets out).
@@ -733,16 +719,12 @@ def test_a_token_of_another_startup_is_not_found(client, startup, staff):
 @pytest.mark.parametrize("url", ["tokens", "revoke"])
 def test_token_pages_query_counts_are_pinned(client, startup, staff, url):
     client.force_login(staff)
-    counts = []
     for n in (1, 50):
         for _ in range(n if n == 1 else n - 1):
             token, _ = api_token_issue(startup=startup, label="x", by=UserFactory())
         target = tokens_url(startup) if url == "tokens" else revoke_url(token)
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(target).status_code == 200
-        counts.append(len(queries))
-    # session, user, savepoint pair, startup, may read, may manage, the tokens or the token.
-    assert counts == [9, 9]
+        # session, user, savepoint pair, startup, may read, may manage, the tokens or the token.
+        get_page(client, target, queries=9)
 
 
 # The OpenAPI description: served without login, every reference resolves, every example and
