@@ -19,7 +19,10 @@ from tests.factories import (
     UserFactory,
     add_measurements,
 )
+from tests.utils import TODAY, month
 
+CURRENT = Semester.of(TODAY)
+LAST = CURRENT.previous  # the last full semester, the analytics' one
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "mobile": {"width": 375, "height": 800}}
 
 
@@ -40,20 +43,28 @@ def portfolio(transactional_db):
         with_round=True,
     )
     star = MetricFactory(startup=startup, label="Dossiers déposés")
-    add_measurements(star, semester_months(Semester(2025, 2), 900))
-    add_measurements(star, semester_months(Semester(2026, 1), 1000) | {"2026-10": 1100})
-    Objective.objects.create(metric=star, target=Decimal(1500), due_on=Semester(2027, 1).end)
+    add_measurements(star, semester_months(LAST - 1, 900))
+    add_measurements(star, semester_months(LAST, 1000) | {month(0): 1100})
+    Objective.objects.create(metric=star, target=Decimal(1500), due_on=(CURRENT + 1).end)
     users = MetricFactory(startup=startup, active_users=True)
-    add_measurements(users, semester_months(Semester(2026, 1), 320))
-    BudgetLineFactory(startup=startup, year=2025, half=2, paid=Decimal(110_000))
-    BudgetLineFactory(startup=startup, year=2026, half=1, paid=Decimal(100_000), is_demo=True)
+    add_measurements(users, semester_months(LAST, 320))
     BudgetLineFactory(
-        startup=startup, year=2027, half=1, paid=Decimal(120_000), nature=BudgetNature.FORECAST
+        startup=startup, year=(LAST - 1).year, half=(LAST - 1).half, paid=Decimal(110_000)
+    )
+    BudgetLineFactory(
+        startup=startup, year=LAST.year, half=LAST.half, paid=Decimal(100_000), is_demo=True
+    )
+    BudgetLineFactory(
+        startup=startup,
+        year=(CURRENT + 1).year,
+        half=(CURRENT + 1).half,
+        paid=Decimal(120_000),
+        nature=BudgetNature.FORECAST,
     )
     other = StartupFactory(name="Aides Jeunes", incubator=incubator, in_acceleration=True)
     star = MetricFactory(startup=other, label="Simulations", unit="dossiers")
-    add_measurements(star, semester_months(Semester(2026, 1), 5000))
-    BudgetLineFactory(startup=other, year=2026, half=1, paid=Decimal(200_000))
+    add_measurements(star, semester_months(LAST, 5000))
+    BudgetLineFactory(startup=other, year=LAST.year, half=LAST.half, paid=Decimal(200_000))
     StartupFactory(name="Ancien Service", incubator=incubator, stopped=True)
     return {
         "startup": startup,
@@ -104,7 +115,7 @@ def test_adding_a_line_shows_errors_then_the_line(
     expect(page.get_by_text("supérieure ou égale à 0")).to_be_visible()
     screenshot("budget-add-errors")
     assert_accessible()
-    page.get_by_role("spinbutton", name="Année").fill("2026")
+    page.get_by_role("spinbutton", name="Année").fill(str(TODAY.year))  # actual, all year: started
     page.get_by_role("combobox", name="Activité").select_option(label="Design")
     page.get_by_role("combobox", name="Type de ressource").select_option(label="Prestataires")
     page.get_by_label("Engagé (AE, €)").fill("15 000")

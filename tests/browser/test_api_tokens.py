@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from metrics.models import ApiToken
 from metrics.tokens import api_token_issue
 from tests.factories import IncubatorFactory, MetricFactory, StartupFactory, UserFactory
+from tests.utils import month
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ def team(transactional_db):
 def push(secret: str) -> int:
     response = Client().post(
         "/api/v1/measurements",
-        {"measurements": [{"metric": "Dossiers déposés", "month": "2026-03", "value": 12}]},
+        {"measurements": [{"metric": "Dossiers déposés", "month": month(-1), "value": 12}]},
         content_type="application/json",
         headers={"Authorization": f"Bearer {secret}"},
     )

@@ -1,12 +1,11 @@
 """An intrapreneur uploads a CSV of measurements, reads the preview, applies it; a bad file is
 refused with its errors. axe-core on the upload, preview and refusal pages."""
 
-import datetime
-
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from metrics.charts import month_label
 from metrics.models import Measurement
 from tests.factories import (
     IncubatorFactory,
@@ -16,9 +15,11 @@ from tests.factories import (
     UserFactory,
     add_measurements,
 )
+from tests.utils import month, month_start
 
 FILED = "Dossiers déposés"
 USERS = "Utilisateurs actifs"
+M1, M2, M3 = month(-3), month(-2), month(-1)  # the three months before this one
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def team(transactional_db, settings, tmp_path):
     )
     filed = MetricFactory(startup=startup, label=FILED)
     MetricFactory(startup=startup, active_users=True, label=USERS)
-    add_measurements(filed, {"2026-01": 1200, "2026-02": 1300})
+    add_measurements(filed, {M1: 1200, M2: 1300})
     user = UserFactory(email="intra@example.org", first_name="Alex", member_of=startup)
     return {"startup": startup, "user": user, "media": tmp_path}
 
@@ -59,14 +60,14 @@ def test_intrapreneur_uploads_previews_and_applies(
     assert_accessible()
 
     # Excel in France: semicolons, decimal commas, Windows-1252.
-    text = f"mois;{FILED};{USERS}\r\n2026-01;1200;340\r\n2026-02;1 350,5;\r\n2026-03;1400;360\r\n"
+    text = f"mois;{FILED};{USERS}\r\n{M1};1200;340\r\n{M2};1 350,5;\r\n{M3};1400;360\r\n"
     choose_file(page, "mesures.csv", text, encoding="cp1252")
     expect(page.get_by_role("heading", level=1)).to_have_text("Aperçu de l’import")
     expect(page.locator(".comite-csv-counts")).to_contain_text("3 nouvelles")
     expect(page.locator(".comite-csv-counts")).to_contain_text("1 modifiée")
     expect(page.locator(".comite-csv-counts")).to_contain_text("1 inchangée")
     changed = page.get_by_role("row").filter(has_text="Modifiée")
-    expect(changed).to_contain_text("Février 2026")
+    expect(changed).to_contain_text(month_label(month_start(-2)).capitalize())  # "Février 2026"
     expect(changed).to_contain_text("1\u202f300")
     expect(changed).to_contain_text("1\u202f350,5")
     screenshot(f"csv-preview-{viewport}")
@@ -79,7 +80,7 @@ def test_intrapreneur_uploads_previews_and_applies(
     ).to_be_visible()
     screenshot(f"csv-applied-{viewport}")
     values = dict(Measurement.objects.filter(metric__label=FILED).values_list("month", "value"))
-    assert values[datetime.date(2026, 2, 1)] == 1350.5
+    assert values[month_start(-2)] == 1350.5
     assert not list((team["media"] / "imports-csv").iterdir())
 
     # Back to the preview (the browser's history): the file is gone, nothing to apply twice.

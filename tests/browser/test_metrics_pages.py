@@ -1,15 +1,16 @@
 """The metrics pages in Chromium: axe-core on each, editing one month's values in htmx, the
 public page without logging in. Screenshots go to SHOTS (/tmp/comite-shots)."""
 
-import datetime
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from metrics.charts import month_label, of_month
 from metrics.enums import Dimension
 from metrics.models import Measurement, MetricDefinition, Objective
+from startups.dates import Semester
 from tests.browser.test_accessibility import VIEWPORTS
 from tests.factories import (
     BudgetLineFactory,
@@ -20,7 +21,17 @@ from tests.factories import (
     UserFactory,
     add_measurements,
 )
-from tests.metrics.test_pages import months
+from tests.utils import TODAY, month, month_start
+
+CURRENT = Semester.of(TODAY)
+LAST = CURRENT.previous  # the last full semester
+LAST_MONTH = month_start(-1)
+OLD_MONTH = month_start(-29)  # long before the values table's twelve months
+
+
+def last_months(n: int) -> list[str]:
+    """The `n` months before this one, oldest first."""
+    return [month(offset) for offset in range(-n, 0)]
 
 
 @pytest.fixture
@@ -39,18 +50,14 @@ def startup_with_metrics(transactional_db):
     dossiers = MetricFactory(startup=startup, label="Dossiers déposés", is_public=True)
     add_measurements(
         dossiers,
-        dict(zip(months("2025-01", "2026-10"), range(8_000, 60_000, 2_400), strict=False)),
+        dict(zip(last_months(22), range(8_000, 60_000, 2_400), strict=False)),
     )
     MetricDefinition.objects.create(
-        metric=dossiers, valid_from=datetime.date(2026, 3, 1), text="Dossiers hors brouillons"
+        metric=dossiers, valid_from=month_start(-8), text="Dossiers hors brouillons"
     )
-    Objective.objects.create(
-        metric=dossiers, target=Decimal(65_000), due_on=datetime.date(2026, 12, 31)
-    )
+    Objective.objects.create(metric=dossiers, target=Decimal(65_000), due_on=CURRENT.end)
     users = MetricFactory(startup=startup, active_users=True)
-    add_measurements(
-        users, dict(zip(months("2025-01", "2026-10"), range(900, 5000, 180), strict=False))
-    )
+    add_measurements(users, dict(zip(last_months(22), range(900, 5000, 180), strict=False)))
     satisfaction = MetricFactory(
         startup=startup,
         label="Satisfaction",
@@ -58,9 +65,11 @@ def startup_with_metrics(transactional_db):
         is_north_star=False,
         dimension=Dimension.USEFUL,
     )
-    add_measurements(satisfaction, {"2026-08": 84, "2026-09": "87.5", "2026-10": 91})
-    for year, half, paid in [(2025, 1, 150_000), (2025, 2, 190_000), (2026, 1, 210_000)]:
-        BudgetLineFactory(startup=startup, year=year, half=half, paid=Decimal(paid))
+    add_measurements(satisfaction, {month(-3): 84, month(-2): "87.5", month(-1): 91})
+    for semester, paid in [(LAST - 2, 150_000), (LAST - 1, 190_000), (LAST, 210_000)]:
+        BudgetLineFactory(
+            startup=startup, year=semester.year, half=semester.half, paid=Decimal(paid)
+        )
     staff = UserFactory(email="staff@example.org", first_name="Camille", staff_of=incubator)
     return {"startup": startup, "staff": staff, "dossiers": dossiers, "satisfaction": satisfaction}
 
@@ -69,7 +78,7 @@ PAGES = {
     "metrics": lambda s: reverse("metrics:list", args=[s.slug]),
     "metrics-values": lambda s: reverse("metrics:values", args=[s.slug]),
     "metrics-values-editing": lambda s: (
-        reverse("metrics:values", args=[s.slug]) + "?modifier=2024-06"
+        reverse("metrics:values", args=[s.slug]) + f"?modifier={OLD_MONTH:%Y-%m}"
     ),
     "metrics-new": lambda s: reverse("metrics:create", args=[s.slug]),
     "startup-impact": lambda s: s.get_absolute_url(),
@@ -100,27 +109,28 @@ def test_edit_one_month_inline_with_htmx(
     startup, satisfaction = startup_with_metrics["startup"], startup_with_metrics["satisfaction"]
     log_in(startup_with_metrics["staff"])
     page.goto(reverse("metrics:values", args=[startup.slug]))
-    row = page.locator("#month-2026-10")
-    row.get_by_role("link", name="Modifier octobre 2026").click()
-    expect(row.get_by_label("Dossiers déposés, octobre 2026")).to_be_focused()  # the first
-    field = row.get_by_label("Satisfaction, octobre 2026")
+    row = page.locator(f"#month-{LAST_MONTH:%Y-%m}")
+    label = month_label(LAST_MONTH)  # "octobre 2026"
+    row.get_by_role("link", name=f"Modifier {label}").click()
+    expect(row.get_by_label(f"Dossiers déposés, {label}")).to_be_focused()  # the first
+    field = row.get_by_label(f"Satisfaction, {label}")
     expect(field).to_have_value("91")
     assert "?modifier" not in page.url  # swapped in place, no page load
     field.fill("beaucoup")
-    row.get_by_role("button", name="Enregistrer octobre 2026").click()
+    row.get_by_role("button", name=f"Enregistrer {label}").click()
     expect(row.get_by_text("« beaucoup » n’est pas un nombre.")).to_be_visible()
-    expect(row.get_by_label("Satisfaction, octobre 2026")).to_be_focused()  # the value in error
+    expect(row.get_by_label(f"Satisfaction, {label}")).to_be_focused()  # the value in error
     screenshot("metrics-values-error")
     assert_accessible()
-    row.get_by_label("Satisfaction, octobre 2026").fill("93,5")
-    row.get_by_role("button", name="Enregistrer octobre 2026").click()
-    expect(page.get_by_role("status")).to_have_text("Valeurs d’octobre 2026 enregistrées.")
+    row.get_by_label(f"Satisfaction, {label}").fill("93,5")
+    row.get_by_role("button", name=f"Enregistrer {label}").click()
+    expect(page.get_by_role("status")).to_have_text(f"Valeurs {of_month(LAST_MONTH)} enregistrées.")
     expect(row.get_by_role("cell", name="93,5")).to_be_visible()
-    expect(row.get_by_role("link", name="Modifier octobre 2026")).to_be_focused()
+    expect(row.get_by_role("link", name=f"Modifier {label}")).to_be_focused()
     screenshot("metrics-values-saved")
-    assert Measurement.objects.get(metric=satisfaction, month="2026-10-01").value == Decimal("93.5")
+    assert Measurement.objects.get(metric=satisfaction, month=LAST_MONTH).value == Decimal("93.5")
     # Cancel puts the row back as it was.
-    row.get_by_role("link", name="Modifier octobre 2026").click()
+    row.get_by_role("link", name=f"Modifier {label}").click()
     row.get_by_role("link", name="Annuler").click()
     expect(row.get_by_role("cell", name="93,5")).to_be_visible()
     expect(row.locator("input")).to_have_count(0)
@@ -138,13 +148,14 @@ def test_edit_one_month_without_javascript(browser, live_server, startup_with_me
     page = context.new_page()
     startup, satisfaction = startup_with_metrics["startup"], startup_with_metrics["satisfaction"]
     page.goto(reverse("metrics:values", args=[startup.slug]))
-    page.get_by_role("textbox", name="Mois").fill("2024-06")
+    page.get_by_role("textbox", name="Mois").fill(f"{OLD_MONTH:%Y-%m}")
     page.get_by_role("button", name="Ouvrir ce mois").click()
-    page.get_by_label("Satisfaction, juin 2024").fill("70")
-    page.get_by_role("button", name="Enregistrer juin 2024").click()
+    page.get_by_label(f"Satisfaction, {month_label(OLD_MONTH)}").fill("70")
+    page.get_by_role("button", name=f"Enregistrer {month_label(OLD_MONTH)}").click()
     assert page.url.endswith(reverse("metrics:values", args=[startup.slug]))
-    expect(page.get_by_text("Valeurs de juin 2024 enregistrées.").first).to_be_visible()
-    assert Measurement.objects.get(metric=satisfaction, month="2024-06-01").value == 70
+    status = f"Valeurs {of_month(OLD_MONTH)} enregistrées."
+    expect(page.get_by_text(status).first).to_be_visible()
+    assert Measurement.objects.get(metric=satisfaction, month=OLD_MONTH).value == 70
     context.close()
 
 

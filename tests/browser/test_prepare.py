@@ -5,6 +5,7 @@ declares the recusal Comité proposes; axe-core on both pages."""
 import datetime
 
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -48,9 +49,16 @@ def people(transactional_db):
 
 
 def saved(page, *, notes: str) -> Assessment:
-    """The assessment once autosave has stored these notes (it waits 1.5 s after typing)."""
+    """The assessment once autosave has stored these notes (it waits 1.5 s after typing).
+
+    On SQLite the test database is shared in memory with the live server's thread: while that
+    thread writes the assessment, reading its table fails at once ("database table is locked")
+    instead of waiting, so that read is tried again like any other not-yet."""
     for _ in range(50):
-        assessment = Assessment.objects.first()
+        try:
+            assessment = Assessment.objects.first()
+        except OperationalError:
+            assessment = None
         if assessment and assessment.notes == notes:
             return assessment
         page.wait_for_timeout(100)
