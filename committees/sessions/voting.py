@@ -26,8 +26,8 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from .audit import audit
-from .enums import (
+from ..audit import audit
+from ..enums import (
     VOTING_ROLES,
     AuditAction,
     Majority,
@@ -36,7 +36,7 @@ from .enums import (
     ReviewStatus,
     SessionStatus,
 )
-from .models import Attendance, CommitteeMember, Conflict, Review, Session, Vote
+from ..models import Attendance, CommitteeMember, Conflict, Review, Session, Vote
 
 ALREADY_VOTED = "Votre vote est déjà enregistré."
 # How a vote locks its item's row. FOR SHARE lets the voters proceed together; FOR UPDATE would

@@ -6,13 +6,15 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 from dsfr.forms import DsfrBaseForm
 
-from .access import report_roles
-from .enums import GRID, ReportStatus, ReviewStatus, SessionStatus
-from .models import Assessment, Conflict, ReportVersion, Review, SemesterReport
+from ..enums import GRID, ReportStatus, ReviewStatus, SessionStatus
+from ..models import Assessment, Conflict, ReportVersion, Review, SemesterReport
+from ..reports.access import report_roles
+from ..reports.sections import reading
+from .access import get_session_for
 from .preparation import (
     assessment_save,
     conflict_declare,
@@ -20,8 +22,6 @@ from .preparation import (
     proposed_recusals,
     voting_members,
 )
-from .sections import reading
-from .session_access import get_session_for
 
 SCORES = [(str(n), str(n)) for n in range(1, 6)]
 
@@ -277,28 +277,3 @@ def conflict_remove(request, pk, review_pk):
     else:
         messages.success(request, "Déclaration de conflit d’intérêts retirée.")
     return redirect(prepare_url(review) + "#conflit")
-
-
-urlpatterns = [
-    path("seances/<int:pk>/preparer/", session_prepare, name="session-prepare"),
-    path(
-        "seances/<int:pk>/passages/<int:review_pk>/preparer/",
-        review_prepare,
-        name="review-prepare",
-    ),
-    path(
-        "seances/<int:pk>/passages/<int:review_pk>/preparer/grille/",
-        assessment,
-        name="review-assessment",
-    ),
-    path(
-        "seances/<int:pk>/passages/<int:review_pk>/preparer/conflit/",
-        conflict,
-        name="review-conflict",
-    ),
-    path(
-        "seances/<int:pk>/passages/<int:review_pk>/preparer/conflit/retirer/",
-        conflict_remove,
-        name="review-conflict-withdraw",
-    ),
-]

@@ -13,7 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Prefetch
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
@@ -24,6 +24,9 @@ from startups.dates import add_months
 from startups.enums import Lifecycle
 from startups.models import Incubator, Organisation
 
+from ..enums import Majority, Outcome, ReviewStatus, SessionStatus
+from ..models import Decision
+from .access import get_session_for
 from .decisions import (
     DEFAULT_MONTHS,
     MAX_OBJECTIVES,
@@ -34,9 +37,6 @@ from .decisions import (
     minutes,
     session_close,
 )
-from .enums import Majority, Outcome, ReviewStatus, SessionStatus
-from .models import Decision
-from .session_access import get_session_for
 from .voting import tally
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -351,17 +351,3 @@ def open_data(request):
     """The decisions on the startups whose public page is opted in, for everyone."""
     public = Decision.objects.filter(review__startup__public_page=True)
     return json_response(filtered_decisions(request, public))
-
-
-urlpatterns = [
-    path(
-        "seances/<int:pk>/passages/<int:review_pk>/decision/",
-        review_decide,
-        name="review-decide",
-    ),
-    path("seances/<int:pk>/cloturer/", close, name="session-close"),
-    path("seances/<int:pk>/releve/", session_minutes, name="session-minutes"),
-    path("decisions/export.csv", export_csv, name="decisions-csv"),
-    path("decisions/export.json", export_json, name="decisions-json"),
-    path("public/decisions.json", open_data, name="decisions-open-data"),
-]

@@ -9,10 +9,10 @@ from django.db import transaction
 
 from startups.models import SponsorRepresentative, Startup, TeamMembership
 
-from .audit import audit
-from .enums import GRID, VOTING_ROLES, AuditAction, ReviewStatus, SessionStatus
-from .models import Assessment, CommitteeMember, Conflict, Review, Session, grid_is_valid
-from .session_access import session_roles
+from ..audit import audit
+from ..enums import GRID, VOTING_ROLES, AuditAction, ReviewStatus, SessionStatus
+from ..models import Assessment, CommitteeMember, Conflict, Review, Session, grid_is_valid
+from .access import session_roles
 
 GRID_KEYS = {key for key, _ in GRID}
 

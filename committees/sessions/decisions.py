@@ -27,9 +27,8 @@ from startups.dates import add_months
 from startups.enums import EventKind, FundingSource, Lifecycle
 from startups.models import Contribution, FundingRound, Phase, Startup, StartupEvent, TeamMembership
 
-from .audit import audit
-from .documents import document_request
-from .enums import (
+from ..audit import audit
+from ..enums import (
     GRID,
     AuditAction,
     DocumentKind,
@@ -38,9 +37,11 @@ from .enums import (
     ReviewStatus,
     SessionStatus,
 )
-from .models import Assessment, CommitteeMember, Decision, ReportVersion, Review, Session, Vote
-from .prefill import report_prefill, round_trip
-from .reminders import absolute, session_label
+from ..models import Assessment, CommitteeMember, Decision, ReportVersion, Review, Session, Vote
+from ..prefill import round_trip
+from ..reports.prefill import report_prefill
+from ..reports.reminders import absolute, session_label
+from ..tasks import document_request
 from .voting import Tally, tally
 
 DEFAULT_MONTHS = 6

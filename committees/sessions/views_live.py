@@ -8,14 +8,14 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
 from dsfr.forms import DsfrBaseForm
 
-from .enums import VOTING_ROLES, Outcome, ReviewStatus, SessionStatus
-from .models import Attendance, CommitteeMember, Conflict, Review, Vote
-from .session_access import MESSAGES, get_session_for
+from ..enums import VOTING_ROLES, Outcome, ReviewStatus, SessionStatus
+from ..models import Attendance, CommitteeMember, Conflict, Review, Vote
+from .access import MESSAGES, get_session_for
 from .voting import (
     ALREADY_VOTED,
     attendance_set,
@@ -272,22 +272,3 @@ def voted(request, session, review, message):
         return render(request, "committees/_live_vote.html", context)
     messages.success(request, message)
     return redirect("committees:session-live", pk=session.pk)
-
-
-urlpatterns = [
-    path("seances/<int:pk>/direct/", session_live, name="session-live"),
-    path("seances/<int:pk>/direct/tableau/", session_live_board, name="session-live-board"),
-    path("seances/<int:pk>/direct/ouvrir/", live_session_open, name="session-live-open"),
-    path("seances/<int:pk>/direct/presences/", live_attendance, name="session-live-attendance"),
-    path(
-        "seances/<int:pk>/direct/<int:review_pk>/ouvrir-le-vote/",
-        live_vote_open,
-        name="session-live-vote-open",
-    ),
-    path(
-        "seances/<int:pk>/direct/<int:review_pk>/clore-le-vote/",
-        live_vote_close,
-        name="session-live-vote-close",
-    ),
-    path("seances/<int:pk>/direct/<int:review_pk>/voter/", live_vote, name="session-live-vote"),
-]

@@ -15,8 +15,8 @@ from django.shortcuts import get_object_or_404
 
 from startups.models import IncubatorStaff, TeamMembership
 
-from .enums import MemberRole
-from .models import CommitteeMember, Session
+from ..enums import MemberRole
+from ..models import CommitteeMember, Session
 
 
 @dataclass(frozen=True)

@@ -24,12 +24,12 @@ from metrics.models import Objective
 from metrics.startup_metrics import startup_efficiency, startup_money, startup_series
 from startups.models import FundingRound
 
-from .decisions import Item, decisions_prefetch, grid_averages, minutes
-from .enums import VOTING_ROLES, Majority, SessionStatus
-from .models import Decision, ReportVersion, Review, Session
-from .prefill import report_prefill
-from .sections import reading
-from .sessions import agenda_slots
+from ..enums import VOTING_ROLES, Majority, SessionStatus
+from ..models import Decision, ReportVersion, Review, Session
+from ..reports.prefill import report_prefill
+from ..reports.sections import reading
+from ..sessions.decisions import Item, decisions_prefetch, grid_averages, minutes
+from ..sessions.services import agenda_slots
 
 MAJORITIES = dict(Majority.choices)
 PACK_TITLE = "Dossiers de séance"

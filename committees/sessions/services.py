@@ -17,11 +17,11 @@ from django.utils import timezone
 from startups.dates import add_months
 from startups.models import COMMITTEE_BEFORE_MONEY_ENDS_DAYS, Startup
 
-from .audit import audit
-from .documents import document_request
-from .enums import AuditAction, DocumentKind, MemberRole, Outcome, ReviewStatus, SessionStatus
-from .models import Committee, CommitteeMember, Review, SemesterReport, Session
-from .services import latest_version, sections_of
+from ..audit import audit
+from ..enums import AuditAction, DocumentKind, MemberRole, Outcome, ReviewStatus, SessionStatus
+from ..models import Committee, CommitteeMember, Review, SemesterReport, Session
+from ..reports.services import latest_version, sections_of
+from ..tasks import document_request, send_convocation
 
 # Sessions whose agenda can still change.
 PREPARING = (SessionStatus.PLANNED, SessionStatus.CONVENED)
@@ -388,8 +388,6 @@ def review_update(
 @transaction.atomic
 def session_convene(*, session: Session, by) -> Session:
     """planned → convened; the convocations go out by e-mail once committed."""
-    from .tasks import send_convocation
-
     session = locked(session, allowed=(SessionStatus.PLANNED,))
     if not session.reviews.exists():
         raise ValidationError("L’ordre du jour est vide : ajoutez-y au moins une startup.")
