@@ -22,7 +22,7 @@ from django_htmx.http import HttpResponseStopPolling
 
 from startups.models import TeamMembership
 
-from ..enums import DocumentKind, DocumentStatus, SessionStatus
+from ..enums import DocumentKind, DocumentStatus
 from ..models import Document, Review, Session
 from ..sessions.access import SessionRoles, get_session_for, session_roles
 from ..tasks import document_request
@@ -81,7 +81,7 @@ def session_slots(request, session: Session, roles: SessionRoles, reviews) -> li
     """The pack, the minutes once the session is held, and the dossiers of `reviews`, those
     this person may read: four queries at most, whatever the agenda."""
     wanted = [(DocumentKind.PACK, None)]
-    if session.status != SessionStatus.PLANNED:
+    if not session.is_planned:
         wanted.append((DocumentKind.MINUTES, None))
     wanted += [(DocumentKind.DOSSIER, review) for review in reviews]
     teams = team_startups(request.user, roles)
@@ -156,7 +156,7 @@ def request_document(request, pk, kind):
         review = get_object_or_404(Review.objects.select_related("startup"), pk=review_pk)
         if review.session_id != session.pk:
             raise Http404
-    if kind == DocumentKind.MINUTES and session.status == SessionStatus.PLANNED:
+    if kind == DocumentKind.MINUTES and session.is_planned:
         raise PermissionDenied("Le relevé de décisions suit la séance.")
     document = document_request(session=session, kind=kind, review=review, by=request.user)
     if request.htmx:

@@ -373,7 +373,7 @@ def decision_record(
         .select_related("session__committee", "startup__incubator")
         .get(pk=review.pk)
     )
-    if locked.session.status != SessionStatus.OPEN:
+    if not locked.session.is_open:
         raise ValidationError("Les décisions s’enregistrent pendant la séance.")
     if locked.status == ReviewStatus.DECIDED or locked.decisions.exists():
         raise ValidationError("Ce passage a déjà sa décision : elle ne se modifie plus.")
@@ -440,7 +440,7 @@ def decision_correct(
     require_chair(decision.review.session, by)
     locked = Decision.objects.select_for_update(of=("self",)).get(pk=decision.pk)
     review = Review.objects.select_related("session__committee", "startup").get(pk=locked.review_id)
-    if review.session.status != SessionStatus.CLOSED:
+    if not review.session.is_closed:
         raise ValidationError(
             "Une décision ne se corrige qu’une fois la séance close : elle est enregistrée une "
             "seule fois pendant la séance."
@@ -519,13 +519,11 @@ def session_close(*, session: Session, by) -> Session:
         .select_related("committee")
         .get(pk=session.pk)
     )
-    if locked.status != SessionStatus.OPEN:
-        raise ValidationError("Seule une séance en cours peut être close.")
+    locked.check_move(SessionStatus.CLOSED)
     if pending := undecided(locked):
         names = ", ".join(review.startup.name for review in pending)
         raise ValidationError(f"Ces passages n’ont pas encore de décision : {names}.")
-    locked.status, locked.closed_at = SessionStatus.CLOSED, timezone.now()
-    locked.save(update_fields=["status", "closed_at"])
+    locked.move(SessionStatus.CLOSED)
     session.status, session.closed_at = locked.status, locked.closed_at
     audit(action=AuditAction.SESSION_CLOSED, actor=by, session=locked)
     for kwargs in minutes_emails(locked):

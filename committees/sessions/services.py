@@ -24,7 +24,7 @@ from ..reports.services import latest_version, sections_of
 from ..tasks import document_request, send_convocation
 
 # Sessions whose agenda can still change.
-PREPARING = (SessionStatus.PLANNED, SessionStatus.CONVENED)
+PREPARING = (SessionStatus.PLANNED, SessionStatus.CONVENED)  # Session.is_preparing
 # A copied session is held six months later by default (one semester).
 COPY_AFTER_MONTHS = 6
 # Until the lead adds a dedicated action to AuditAction (a migration), rule changes are
@@ -391,9 +391,7 @@ def session_convene(*, session: Session, by) -> Session:
     session = locked(session, allowed=(SessionStatus.PLANNED,))
     if not session.reviews.exists():
         raise ValidationError("L’ordre du jour est vide : ajoutez-y au moins une startup.")
-    session.status = SessionStatus.CONVENED
-    session.convened_at = timezone.now()
-    session.save(update_fields=["status", "convened_at"])
+    session.move(SessionStatus.CONVENED)
     audit(action=AuditAction.SESSION_CONVENED, actor=by, session=session)
     send_convocation.delay_on_commit(session.pk)
     document_request(session=session, kind=DocumentKind.PACK, by=by)

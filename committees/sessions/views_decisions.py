@@ -24,7 +24,7 @@ from startups.dates import add_months
 from startups.enums import Lifecycle
 from startups.models import Incubator, Organisation
 
-from ..enums import Majority, Outcome, ReviewStatus, SessionStatus
+from ..enums import Majority, Outcome, ReviewStatus
 from ..models import Decision
 from .access import get_session_for
 from .decisions import (
@@ -180,10 +180,8 @@ def review_decide(request, pk, review_pk):
         request.POST or None, startup=review.startup, initial=initial_values(review, result)
     )
     current = review.decisions.order_by("recorded_at").last()
-    correcting = session.status == SessionStatus.CLOSED and current is not None
-    decidable = correcting or (
-        session.status == SessionStatus.OPEN and review.status == ReviewStatus.VOTED
-    )
+    correcting = session.is_closed and current is not None
+    decidable = correcting or (session.is_open and review.status == ReviewStatus.VOTED)
     if request.method == "POST" and decidable and form.is_valid():
         try:
             if correcting:
@@ -230,7 +228,7 @@ def session_minutes(request, pk):
     session, roles = get_session_for(request, pk, to="read")
     context = minutes(session) | {
         "roles": roles,
-        "can_close": roles.chair and session.status == SessionStatus.OPEN,
+        "can_close": roles.chair and session.is_open,
         "back": session_page(session),
     }
     return render(request, "committees/minutes.html", context)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
 from dsfr.forms import DsfrBaseForm
 
-from ..enums import VOTING_ROLES, Outcome, ReviewStatus, SessionStatus
+from ..enums import VOTING_ROLES, Outcome, ReviewStatus
 from ..models import Attendance, CommitteeMember, Conflict, Review, Vote
 from .access import MESSAGES, get_session_for
 from .voting import (
@@ -121,7 +121,7 @@ def board_context(request, session, roles, *, form=None, preserve=True, notice=N
         "form": form or VoteForm(),
         "preserve": preserve,
         "notice": notice,
-        "polling": session.status != SessionStatus.CLOSED,
+        "polling": not session.is_closed,
     }
 
 
@@ -134,7 +134,7 @@ def session_live_board(request, pk):
     """The polled fragment; polling stops (HTTP 286) once the session is closed."""
     session, roles = get_session_for(request, pk)
     response = render(request, "committees/live.html#board", board_context(request, session, roles))
-    if session.status == SessionStatus.CLOSED:
+    if session.is_closed:
         return HttpResponseStopPolling(response.content)
     return response
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from dsfr.forms import DsfrBaseForm
 
-from ..enums import GRID, ReportStatus, ReviewStatus, SessionStatus
+from ..enums import GRID, ReportStatus, ReviewStatus
 from ..models import Assessment, Conflict, ReportVersion, Review, SemesterReport
 from ..reports.access import report_roles
 from ..reports.sections import reading
@@ -173,7 +173,7 @@ def review_context(request, session, roles, review, *, form=None, conflict_form=
         "my_conflict": conflicts.get(me.pk) if me else None,
         "my_recusal": next((r for r in recusals if r.member == me), None),
         "open_for_grid": review.status in (ReviewStatus.PENDING, ReviewStatus.VOTING)
-        and session.status != SessionStatus.CLOSED,
+        and not session.is_closed,
         "open_for_conflicts": review.status == ReviewStatus.PENDING,
         "oversees": oversees,
         "members": [

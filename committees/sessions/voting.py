@@ -68,7 +68,7 @@ def attendance_set(*, session: Session, member: CommitteeMember, present: bool, 
     """Record whether a member is present (the chair, while the session is convened or open)."""
     _require_chair(session, by)
     session = _locked_session(session)
-    if session.status not in (SessionStatus.CONVENED, SessionStatus.OPEN):
+    if not session.is_sitting:
         raise ValidationError("Les présences se notent quand la séance est convoquée ou ouverte.")
     if member.committee_id != session.committee_id:
         raise ValidationError("Cette personne n’est pas membre du comité.")
@@ -95,13 +95,7 @@ def attendance_set(*, session: Session, member: CommitteeMember, present: bool, 
 def session_open(*, session: Session, by) -> Session:
     """The chair opens a convened session."""
     _require_chair(session, by)
-    now = timezone.now()
-    updated = Session.objects.filter(pk=session.pk, status=SessionStatus.CONVENED).update(
-        status=SessionStatus.OPEN, opened_at=now
-    )
-    if not updated:
-        raise ValidationError("Seule une séance convoquée peut être ouverte.")
-    session.status, session.opened_at = SessionStatus.OPEN, now
+    session.move(SessionStatus.OPEN)
     audit(action=AuditAction.SESSION_OPENED, actor=by, session=session)
     return session
 
@@ -152,7 +146,7 @@ def vote_open(*, review: Review, by) -> Review:
     session = review.session
     _require_chair(session, by)
     session = _locked_session(session)
-    if session.status != SessionStatus.OPEN:
+    if not session.is_open:
         raise ValidationError("Le vote s’ouvre pendant la séance.")
     if session.reviews.filter(status=ReviewStatus.VOTING).exclude(pk=review.pk).exists():
         raise ValidationError("Un autre vote est déjà ouvert : clore ce vote d’abord.")
