@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from decimal import ROUND_DOWN, Decimal
 from functools import partial
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
@@ -32,16 +32,16 @@ from ..enums import (
     GRID,
     AuditAction,
     DocumentKind,
-    MemberRole,
     Outcome,
     ReviewStatus,
     SessionStatus,
 )
-from ..models import Assessment, CommitteeMember, Decision, ReportVersion, Review, Session, Vote
+from ..models import Assessment, Decision, ReportVersion, Review, Session, Vote
 from ..prefill import round_trip
 from ..reports.prefill import report_prefill
 from ..reports.reminders import absolute, session_label
 from ..tasks import document_request
+from .access import require_chair
 from .voting import Tally, tally
 
 DEFAULT_MONTHS = 6
@@ -58,14 +58,6 @@ PHASE_NAME = {
     Lifecycle.TRANSFER: "transfer",
     Lifecycle.STOPPED: "abandon",
 }
-
-
-def require_chair(session: Session, by) -> None:
-    is_chair = CommitteeMember.objects.filter(
-        committee_id=session.committee_id, user=by, role=MemberRole.CHAIR
-    ).exists()
-    if not is_chair:
-        raise PermissionDenied("Seul·e le·la président·e du comité enregistre les décisions.")
 
 
 def round_label(session: Session) -> str:
@@ -367,7 +359,7 @@ def decision_record(
     """The chair records the committee's decision on an item whose vote is closed, while the
     session is open. A decision that departs from the vote's majority says why."""
     today = today or timezone.localdate()
-    require_chair(review.session, by)
+    require_chair(review.session, by, to="decide")
     locked = (
         Review.objects.select_for_update(of=("self",))
         .select_related("session__committee", "startup__incubator")
@@ -437,7 +429,7 @@ def decision_correct(
     corrects (never changed), with its own round, objectives and phase change. The round of the
     corrected decision is brought to nothing (no money twice)."""
     today = today or timezone.localdate()
-    require_chair(decision.review.session, by)
+    require_chair(decision.review.session, by, to="decide")
     locked = Decision.objects.select_for_update(of=("self",)).get(pk=decision.pk)
     review = Review.objects.select_related("session__committee", "startup").get(pk=locked.review_id)
     if not review.session.is_closed:
@@ -513,7 +505,7 @@ def undecided(session: Session) -> list[Review]:
 def session_close(*, session: Session, by) -> Session:
     """The chair closes the session once every item is decided; the minutes go out by e-mail
     to the members and to the teams on the agenda once the transaction commits."""
-    require_chair(session, by)
+    require_chair(session, by, to="decide")
     locked = (
         Session.objects.select_for_update(of=("self",))
         .select_related("committee")

@@ -17,7 +17,7 @@ from dsfr.forms import DsfrBaseForm
 from ..documents.views import session_slots
 from ..enums import MemberRole, ReviewStatus
 from ..models import Committee, Review, SemesterReport, Session
-from .access import get_session_for
+from .access import get_review_in, get_session_for
 from .ics import session_ics
 from .services import (
     PREPARING,
@@ -262,14 +262,10 @@ def agenda_add(request, pk):
     return agenda_response(request, session, roles)
 
 
-def get_review(session: Session, review_pk: int) -> Review:
-    return get_object_or_404(session.reviews.select_related("startup"), pk=review_pk)
-
-
 @require_POST
 def agenda_remove(request, pk, review_pk):
     session, roles = get_session_for(request, pk, to="manage")
-    review = get_review(session, review_pk)
+    review = get_review_in(session, review_pk)
     try:
         review_remove(review=review, by=request.user)
     except ValidationError as error:
@@ -282,7 +278,7 @@ def agenda_remove(request, pk, review_pk):
 @require_POST
 def agenda_move(request, pk, review_pk):
     session, roles = get_session_for(request, pk, to="manage")
-    review = get_review(session, review_pk)
+    review = get_review_in(session, review_pk)
     direction = request.POST.get("vers", "")
     to = int(direction) if direction.isdigit() else direction
     if to not in ("up", "down") and not isinstance(to, int):
@@ -330,7 +326,7 @@ class ReviewForm(DsfrBaseForm, forms.ModelForm):
 def agenda_item(request, pk, review_pk):
     """An agenda item's duration, request and the incubator's recommendation."""
     session, _ = get_session_for(request, pk, to="manage")
-    review = get_review(session, review_pk)
+    review = get_review_in(session, review_pk)
     form = ReviewForm(request.POST or None, instance=Review.objects.get(pk=review.pk))
     if request.method == "POST" and form.is_valid():
         try:
