@@ -25,6 +25,7 @@ quality: env
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen djlint --check templates
 	$(UV) run --frozen djlint --lint templates
+	$(UV) run --frozen lint-imports
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) check
 	$(UV) run --frozen check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml

@@ -248,7 +248,7 @@ def report(review, position: int, today) -> None:
     from django.db.models import Sum
 
     from committees.management.commands.setup_demo_reports import REPORTS, cleaned
-    from committees.services import report_section_save, report_start, report_submit
+    from committees.reports.services import report_section_save, report_start, report_submit
 
     written = [demo for demo in REPORTS if demo.sections]
     demo = written[position % len(written)]
@@ -278,9 +278,9 @@ def dossier_figures(session) -> dict:
     10 pages: our whole path and WeasyPrint alone, alternated, RUNS times each."""
     from weasyprint import HTML
 
-    from committees import pdf
-    from committees.documents import document_render
-    from committees.dossiers import dossier_html
+    from committees.documents import pdf
+    from committees.documents.dossiers import dossier_html
+    from committees.documents.services import document_render
     from committees.enums import DocumentKind, DocumentStatus
     from committees.models import Document
 
@@ -386,11 +386,11 @@ def peak_mb(worker: subprocess.Popen) -> float:
 
 
 def pack_figures(session, workers: int) -> dict:
-    from committees import pdf
-    from committees.documents import document_request, read
+    from committees.documents import pdf
+    from committees.documents.services import read
     from committees.enums import DocumentKind
     from committees.models import Document
-    from committees.tasks import render_document
+    from committees.tasks import document_request, render_document
 
     review = session.reviews.order_by("position", "id").first()
     processes = [start_worker(number) for number in range(1, workers + 1)]

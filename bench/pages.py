@@ -150,8 +150,8 @@ def ensure_report(slug: str):
     """A draft semester report, every section written, for the startup with 10 metrics: its
     reading page computes the pre-filled figures afresh (the heaviest case)."""
     from committees.models import SemesterReport
-    from committees.sections import SECTIONS
-    from committees.services import report_section_save, report_start
+    from committees.reports.sections import SECTIONS
+    from committees.reports.services import report_section_save, report_start
     from startups.dates import Semester
     from startups.models import Startup
 

@@ -80,7 +80,7 @@ def build() -> dict:
     from django.utils.crypto import get_random_string
 
     from committees.models import Committee, Review, Session
-    from committees.voting import attendance_set, session_open
+    from committees.sessions.voting import attendance_set, session_open
     from tests.factories import CommitteeMemberFactory, IncubatorFactory, StartupFactory
 
     incubator = IncubatorFactory(slug="bench-votes", title="Incubateur du bench")
@@ -110,7 +110,7 @@ def run_round(port: int, sitting: dict, review, *, burst: bool) -> tuple[list[fl
     from django.db import connection
 
     from committees.models import Vote
-    from committees.voting import vote_close, vote_open
+    from committees.sessions.voting import vote_close, vote_open
 
     vote_open(review=review, by=sitting["chair"])
     connection.close()  # no transaction or connection held by this process during the round
@@ -150,8 +150,8 @@ def lock_round(sitting: dict, review, *, lock: str) -> float:
     row locked FOR SHARE (as shipped) or FOR UPDATE (the alternative): the slowest, in ms."""
     from django.db import connection, connections
 
-    from committees import voting
     from committees.models import CommitteeMember, Review, Vote
+    from committees.sessions import voting
 
     voting.vote_open(review=review, by=sitting["chair"])
     review = Review.objects.select_related("session__committee").get(pk=review.pk)

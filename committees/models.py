@@ -192,6 +192,63 @@ class Session(models.Model):
     def __str__(self):
         return f"{self.committee} — {timezone.localtime(self.starts_at):%d/%m/%Y}"
 
+    # The session's workflow: planned → convened → open → closed, each step stamped.
+    TRANSITIONS = {
+        SessionStatus.CONVENED: (SessionStatus.PLANNED,),
+        SessionStatus.OPEN: (SessionStatus.CONVENED,),
+        SessionStatus.CLOSED: (SessionStatus.OPEN,),
+    }
+    STAMPS = {
+        SessionStatus.CONVENED: "convened_at",
+        SessionStatus.OPEN: "opened_at",
+        SessionStatus.CLOSED: "closed_at",
+    }
+    REFUSALS = {
+        SessionStatus.CONVENED: "Seule une séance planifiée peut être convoquée.",
+        SessionStatus.OPEN: "Seule une séance convoquée peut être ouverte.",
+        SessionStatus.CLOSED: "Seule une séance en cours peut être close.",
+    }
+
+    @property
+    def is_planned(self) -> bool:
+        return self.status == SessionStatus.PLANNED
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == SessionStatus.OPEN
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == SessionStatus.CLOSED
+
+    @property
+    def is_preparing(self) -> bool:
+        """Planned or convened: the agenda, the grids and the conflicts still change."""
+        return self.status in (SessionStatus.PLANNED, SessionStatus.CONVENED)
+
+    @property
+    def is_sitting(self) -> bool:
+        """Convened or open: the chair takes the attendance."""
+        return self.status in (SessionStatus.CONVENED, SessionStatus.OPEN)
+
+    def check_move(self, to: SessionStatus) -> None:
+        """Refuse a move TRANSITIONS does not allow from the status this row was read with."""
+        if self.status not in self.TRANSITIONS[to]:
+            raise ValidationError(self.REFUSALS[to])
+
+    def move(self, to: SessionStatus, *, now: datetime.datetime | None = None) -> None:
+        """Move to `to`, stamping its date, with a conditional UPDATE on the allowed statuses:
+        of two concurrent moves, one wins and the other is refused."""
+        now = now or timezone.now()
+        stamp = self.STAMPS[to]
+        moved = Session.objects.filter(pk=self.pk, status__in=self.TRANSITIONS[to]).update(
+            status=to, **{stamp: now}
+        )
+        if not moved:
+            raise ValidationError(self.REFUSALS[to])
+        self.status = to
+        setattr(self, stamp, now)
+
     @property
     def date(self) -> datetime.date:
         return timezone.localtime(self.starts_at).date()

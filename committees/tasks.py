@@ -1,23 +1,41 @@
+"""The committees' jobs: the Celery tasks, and the functions that queue them.
+
+Every task takes ids and imports what it calls inside its body, so a module that queues a job
+(a session convened, a session closed, a document asked for) imports this module and nothing
+above it: the import graph has no loop (docs/architecture-notes.md). The task names are
+registered as `committees.tasks.<function>` and stay so: beat and the broker store them.
+"""
+
 from celery import shared_task
+from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-from .convocation import convocation_messages
-from .documents import MAX_ATTEMPTS, TRANSIENT, document_fail, document_render, documents_recover
-from .models import Document, Session
-from .reminders import reminders_send
+from .enums import ACTIVE_DOCUMENT, DocumentKind, DocumentStatus
+from .models import Document, Review, Session
+
+# Worth another try: the database or the storage went away for a moment.
+TRANSIENT = (OSError, OperationalError, InterfaceError)
+# A document whose rendering was cut off this many times (a worker killed by the memory limit,
+# say) is failed rather than handed to the next worker.
+MAX_ATTEMPTS = 3
 
 
 @shared_task
 def send_report_reminders() -> int:
     """Every morning (CELERY_BEAT_SCHEDULE): the report reminders due today, each sent once
     however often it runs; the number of e-mails queued."""
+    from .reports.reminders import reminders_send
+
     return reminders_send(today=timezone.localdate())
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_convocation(session_id: int) -> int:
     """The convocations of a convened session, with its calendar event; the number sent."""
+    from .sessions.convocation import convocation_messages
+
     session = Session.objects.select_related("committee").filter(pk=session_id).first()
     if session is None or session.convened_at is None:
         return 0
@@ -29,6 +47,8 @@ def render_document(self, document_id: int) -> None:
     """Render one document (a dossier, a pack's part or merge, the minutes). Acknowledged once
     done, so a message whose worker died is delivered again; a transient error is retried,
     then fails the document with its reason."""
+    from .documents.services import document_fail, document_render
+
     try:
         document_render(document_id)
     except TRANSIENT as error:
@@ -42,4 +62,57 @@ def render_document(self, document_id: int) -> None:
 @shared_task
 def recover_documents() -> int:
     """Every minute (CELERY_BEAT_SCHEDULE): queue again the documents no worker is doing."""
+    from .documents.services import documents_recover
+
     return documents_recover()
+
+
+def enqueue(document_id: int) -> None:
+    render_document.delay_on_commit(document_id)
+
+
+def active(*, session: Session, kind: str, review: Review | None) -> Document | None:
+    return Document.objects.filter(
+        session=session, kind=kind, review=review, pack=None, status__in=ACTIVE_DOCUMENT
+    ).first()
+
+
+@transaction.atomic
+def document_request(
+    *, session: Session, kind: str, review: Review | None = None, by=None
+) -> Document:
+    """Queue a fresh `kind` document of the session (of `review`, for a dossier); the one
+    already under way if there is one, so a double click asks once."""
+    if (kind == DocumentKind.DOSSIER) != (review is not None):
+        raise ValidationError("Un dossier d’examen porte sur un passage, et lui seul.")
+    if current := active(session=session, kind=kind, review=review):
+        return current
+    try:
+        with transaction.atomic():
+            if kind == DocumentKind.PACK:
+                return pack_create(session=session, by=by)
+            document = Document.objects.create(
+                session=session, kind=kind, review=review, requested_by=by
+            )
+    except IntegrityError:
+        return active(session=session, kind=kind, review=review)
+    enqueue(document.pk)
+    return document
+
+
+def pack_create(*, session: Session, by) -> Document:
+    """The pack waits while one worker per dossier renders its part."""
+    reviews = list(session.reviews.order_by("position", "id"))
+    pack = Document.objects.create(
+        session=session,
+        kind=DocumentKind.PACK,
+        status=DocumentStatus.WAITING if reviews else DocumentStatus.QUEUED,
+        requested_by=by,
+    )
+    parts = Document.objects.bulk_create(
+        Document(session=session, kind=DocumentKind.DOSSIER, review=review, pack=pack)
+        for review in reviews
+    )
+    for document_id in [part.pk for part in parts] or [pack.pk]:
+        enqueue(document_id)
+    return pack

@@ -1,17 +1,42 @@
+"""Every URL prefix is set here, once; each app (and each part of `committees`) lists its paths
+below the prefix it is given. A namespace gathers the lists of one app, so names keep reversing
+as `metrics:<name>` and `committees:<name>`."""
+
 from django.contrib import admin
 from django.urls import include, path
 
+from committees.documents import urls as documents
+from committees.reports import urls as reports
+from committees.sessions import urls as sessions
 from config import views as config_views
+from metrics import urls as metrics
 from startups import views as startup_views
 
 admin.site.site_header = "Comité — administration"
+
+# A startup's pages, whichever app serves them.
+STARTUP = "portefeuille/startups/<str:slug>/"
+
+metrics_urls = [
+    path(STARTUP, include(metrics.startup_urlpatterns)),
+    *metrics.urlpatterns,
+]
+committees_urls = [
+    path(f"{STARTUP}bilans/", include(reports.startup_urlpatterns)),
+    path("bilans/", include(reports.urlpatterns)),
+    path("seances/", include(sessions.session_urlpatterns + documents.session_urlpatterns)),
+    path("comites/", include(sessions.committee_urlpatterns)),
+    path("decisions/", include(sessions.decision_urlpatterns)),
+    path("documents/", include(documents.urlpatterns)),
+    *sessions.urlpatterns,
+]
 
 urlpatterns = [
     path("", startup_views.home, name="home"),
     path("comptes/", include("accounts.urls")),
     path("portefeuille/", include("startups.urls")),
-    path("", include("metrics.urls")),
-    path("", include("committees.urls")),
+    path("", include((metrics_urls, "metrics"))),
+    path("", include((committees_urls, "committees"))),
     path("admin/", admin.site.urls),
     path("healthz", config_views.healthz, name="healthz"),
 ]

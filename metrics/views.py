@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import IntegrityError
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils import timezone
 
 from startups.access import can_edit, get_startup_for_editor, get_startup_for_reader
@@ -190,16 +189,3 @@ def public_page(request, slug):
         "efficiency": efficiency,
     }
     return render(request, "public/startup.html", context)
-
-
-urlpatterns = [
-    path("portefeuille/startups/<str:slug>/indicateurs/", metric_list, name="list"),
-    path("portefeuille/startups/<str:slug>/indicateurs/nouveau/", metric_form, name="create"),
-    path(
-        "portefeuille/startups/<str:slug>/indicateurs/<int:pk>/modifier/",
-        metric_form,
-        name="edit",
-    ),
-    path("portefeuille/startups/<str:slug>/indicateurs/valeurs/", month_values, name="values"),
-    path("public/startups/<str:slug>/", public_page, name="public"),
-]

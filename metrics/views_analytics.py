@@ -2,7 +2,6 @@
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
-from django.urls import path
 from django.utils import timezone
 
 from .analytics import portfolio_analytics, staffed_incubators, startups_of
@@ -22,6 +21,3 @@ def analytics(request):
             "today": today,
         },
     )
-
-
-urlpatterns = [path("analyses/", analytics, name="analytics")]

@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -453,16 +453,3 @@ def api_token_revoke_view(request, slug, pk):
         "metrics/tokens_revoke.html",
         {"startup": startup, "token": token, "marker": TOKEN_MARKER},
     )
-
-
-urlpatterns = [
-    path("portefeuille/startups/<str:slug>/jetons/", api_tokens, name="api-tokens"),
-    path(
-        "portefeuille/startups/<str:slug>/jetons/<int:pk>/revoquer/",
-        api_token_revoke_view,
-        name="api-token-revoke",
-    ),
-    path("api/v1/measurements", measurements, name="api-measurements"),
-    path("api/v1/metrics", metrics, name="api-metrics"),
-    path("api/v1/openapi.json", openapi, name="openapi"),
-]

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
@@ -70,19 +69,3 @@ def budget_line_delete(request, slug, pk):
         messages.success(request, "Ligne budgétaire supprimée.")
         return redirect("metrics:budget", slug=startup.slug)
     return render(request, "metrics/budget_delete.html", {"startup": startup, "line": line})
-
-
-urlpatterns = [
-    path("portefeuille/startups/<str:slug>/budget/", budget, name="budget"),
-    path("portefeuille/startups/<str:slug>/budget/ajouter/", budget_line_add, name="budget_add"),
-    path(
-        "portefeuille/startups/<str:slug>/budget/<int:pk>/modifier/",
-        budget_line_edit,
-        name="budget_edit",
-    ),
-    path(
-        "portefeuille/startups/<str:slug>/budget/<int:pk>/supprimer/",
-        budget_line_delete,
-        name="budget_delete",
-    ),
-]

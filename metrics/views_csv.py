@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 from dsfr.forms import DsfrBaseForm
@@ -192,19 +192,3 @@ def template(request, slug):
     )
     response.write("\ufeff" + csv_template(startup))  # the BOM tells Excel it is UTF-8
     return response
-
-
-urlpatterns = [
-    path("portefeuille/startups/<str:slug>/indicateurs/import/", upload, name="csv-upload"),
-    path(
-        "portefeuille/startups/<str:slug>/indicateurs/import/apercu/",
-        preview,
-        name="csv-preview",
-    ),
-    path(
-        "portefeuille/startups/<str:slug>/indicateurs/import/valider/",
-        apply,
-        name="csv-apply",
-    ),
-    path("portefeuille/startups/<str:slug>/indicateurs/modele.csv", template, name="csv-template"),
-]

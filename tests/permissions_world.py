@@ -14,7 +14,6 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from committees.decisions import decision_record
 from committees.enums import (
     DocumentKind,
     DocumentStatus,
@@ -22,6 +21,7 @@ from committees.enums import (
     Outcome,
 )
 from committees.models import Attendance, CommitteeMember, Document, Vote
+from committees.sessions.decisions import decision_record
 from metrics.tokens import api_token_issue
 from tests.committees.reports import submitted_report
 from tests.factories import (

@@ -8,7 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from committees.models import Committee, Review, Session
-from committees.services import report_request_changes, report_section_save
+from committees.reports.services import report_request_changes, report_section_save
 from tests.committees.reports import COMPLETE, submitted_report
 from tests.factories import IncubatorFactory, OrganisationFactory, StartupFactory, UserFactory
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from committees.models import Committee, Review, Session
-from committees.services import (
+from committees.reports.services import (
     latest_version,
     report_accept,
     report_request_changes,

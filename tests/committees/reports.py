@@ -3,7 +3,7 @@
 from django.utils import timezone
 
 from committees.enums import Standard
-from committees.services import report_section_save, report_start, report_submit
+from committees.reports.services import report_section_save, report_start, report_submit
 from tests.utils import reviewed_semester
 
 COMPLETE = {

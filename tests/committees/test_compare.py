@@ -4,17 +4,16 @@ import pytest
 from django.urls import reverse
 from lxml import html
 
-from committees.compare import word_diff
-from committees.services import (
+from committees.reports.compare import word_diff
+from committees.reports.services import (
     latest_version,
     report_request_changes,
     report_section_save,
     report_submit,
     sections_of,
 )
+from tests.committees.reports import COMPLETE, submitted_report
 from tests.utils import get_page
-
-from .reports import COMPLETE, submitted_report
 
 
 def compare_url(report, **params):

@@ -13,8 +13,6 @@ from django.urls import reverse
 from lxml import html as lxml_html
 from pytest_django.asserts import assertContains
 
-from committees import decisions
-from committees.decisions import decision_correct, decision_record, session_close, split_amount
 from committees.enums import AuditAction, MemberRole, Outcome, ReviewStatus, SessionStatus
 from committees.models import (
     Assessment,
@@ -23,6 +21,13 @@ from committees.models import (
     CommitteeMember,
     Decision,
     Vote,
+)
+from committees.sessions import decisions
+from committees.sessions.decisions import (
+    decision_correct,
+    decision_record,
+    session_close,
+    split_amount,
 )
 from metrics.models import Objective
 from startups.dates import add_months

@@ -27,10 +27,9 @@ from metrics.management.commands.setup_demo_metrics import STARTUPS as METRIC_ST
 from metrics.models import BudgetLine
 from startups.dates import Semester
 from startups.models import IncubatorStaff
+from tests.committees.test_overview import rows
 from tests.factories import IncubatorFactory, OrganisationFactory, StartupFactory
 from tests.utils import TODAY
-
-from .test_overview import rows
 
 
 def run(command: str) -> str:

@@ -11,18 +11,18 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from committees import documents
-from committees.documents import (
+from committees.documents import services as documents
+from committees.documents.services import (
     claim,
     document_render,
-    document_request,
     document_retry,
     documents_recover,
     fingerprints,
 )
 from committees.enums import DocumentKind, DocumentStatus, MemberRole
 from committees.models import Attendance, CommitteeMember, Document, Review
-from committees.sessions import session_convene
+from committees.sessions.services import session_convene
+from committees.tasks import document_request
 from tests.committees.reports import submitted_report
 from tests.factories import (
     MetricFactory,
@@ -176,7 +176,7 @@ def test_a_failure_says_why_and_a_retry_renders_it(
     def broken(review, **kwargs):
         raise ValueError("graphique illisible")
 
-    monkeypatch.setattr("committees.dossiers.dossier_html", broken)
+    monkeypatch.setattr("committees.documents.dossiers.dossier_html", broken)
     with django_capture_on_commit_callbacks(execute=True):
         document = document_request(session=session, kind=DOSSIER, review=review, by=staff)
     document.refresh_from_db()
@@ -220,7 +220,7 @@ def test_the_pack_merges_its_dossiers_behind_a_table_of_contents_with_the_right_
 def test_a_failed_dossier_fails_its_pack_and_a_retry_finishes_it(
     session, agenda, staff, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from committees import dossiers
+    from committees.documents import dossiers
 
     working = dossiers.dossier_html
 
@@ -277,7 +277,7 @@ def test_convening_makes_the_pack(session, agenda, staff, django_capture_on_comm
 def test_closing_makes_the_minutes_and_the_final_pack(
     session, review, member, django_capture_on_commit_callbacks
 ):
-    from committees.decisions import session_close
+    from committees.sessions.decisions import session_close
     from tests.committees.test_decisions import add_item, record
 
     SessionFactory.set_state(session, open=True)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from committees import documents
+from committees.documents import services as documents
 from committees.enums import DocumentKind, DocumentStatus, MemberRole
 from committees.models import CommitteeMember, Document, Review
 from committees.tasks import render_document

@@ -8,12 +8,13 @@ from io import BytesIO
 import pytest
 from pypdf import PdfReader
 
-from committees.decisions import decision_correct, decision_record, session_close
-from committees.dossiers import dossier_html, minutes_html, pack_front_html
+from committees.documents.dossiers import dossier_html, minutes_html, pack_front_html
+from committees.documents.pdf import render
 from committees.enums import MemberRole, Outcome
 from committees.models import Attendance, CommitteeMember, Review, Vote
-from committees.pdf import render
-from committees.services import report_section_save, report_start
+from committees.reports.services import report_section_save, report_start
+from committees.sessions.decisions import decision_correct, decision_record, session_close
+from tests.committees.reports import COMPLETE, submitted_report
 from tests.factories import (
     MetricFactory,
     ReviewFactory,
@@ -23,8 +24,6 @@ from tests.factories import (
     add_measurements,
 )
 from tests.utils import SEMESTER, assert_queries, month
-
-from .reports import COMPLETE, submitted_report
 
 MARK = "Document de travail — diffusion restreinte"
 SECTIONS = [

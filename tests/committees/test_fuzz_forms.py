@@ -10,7 +10,7 @@ from lxml import html
 
 from committees.enums import MemberRole
 from committees.models import Attendance, CommitteeMember
-from committees.services import report_start
+from committees.reports.services import report_start
 from tests.committees.reports import submitted_report
 from tests.committees.test_decisions import add_item
 from tests.factories import MetricFactory, SessionFactory

@@ -8,12 +8,11 @@ from django.utils import timezone
 from lxml import html
 
 from committees.models import REPORT_LEAD_DAYS, Committee, Review, Session, report_semester
-from committees.services import report_accept, report_request_changes, report_start
+from committees.reports.services import report_accept, report_request_changes, report_start
 from startups.models import Startup
+from tests.committees.reports import submitted_report
 from tests.factories import IncubatorFactory, SessionFactory, StartupFactory
 from tests.utils import get_page
-
-from .reports import submitted_report
 
 URL = reverse("committees:reports")
 

@@ -11,7 +11,7 @@ from sesame.utils import get_query_string
 from accounts.services import magic_link_send
 from committees.enums import MemberRole
 from committees.models import Assessment, Attendance, CommitteeMember, Decision, Vote
-from committees.people import person_erase
+from committees.sessions.people import person_erase
 from startups.models import TeamMembership
 from tests.committees.reports import submitted_report
 from tests.committees.test_decisions import add_item, record

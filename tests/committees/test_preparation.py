@@ -12,12 +12,13 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 
 from committees.enums import AuditAction, MemberRole
 from committees.models import Assessment, AuditEvent, Conflict, Review
-from committees.preparation import (
+from committees.sessions.preparation import (
     assessment_save,
     conflict_declare,
     conflict_withdraw,
     proposed_recusals,
 )
+from tests.committees.reports import submitted_report
 from tests.factories import (
     CommitteeFactory,
     CommitteeMemberFactory,
@@ -28,8 +29,6 @@ from tests.factories import (
     UserFactory,
 )
 from tests.utils import assert_queries, get_page
-
-from .reports import submitted_report
 
 SCORES = {"positioning": 4, "usable_useful_used": 5, "adjusts": 2}
 
@@ -244,10 +243,9 @@ def test_private_notes_are_read_by_their_author_only(client, review, voter, chai
 
 
 def test_a_report_not_submitted_is_not_shown(client, review, voter, startup, intrapreneur):
-    from committees.services import report_start
+    from committees.reports.services import report_start
+    from tests.committees.reports import fill
     from tests.utils import SEMESTER
-
-    from .reports import fill
 
     report = report_start(startup=startup, semester=SEMESTER, by=intrapreneur)
     fill(report, intrapreneur)

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from committees.enums import Reminder, ReportStatus
 from committees.models import SentReminder
-from committees.reminders import reminder_for, reminders_send
-from committees.services import report_accept, report_request_changes, report_start
+from committees.reports.reminders import reminder_for, reminders_send
+from committees.reports.services import report_accept, report_request_changes, report_start
 from committees.tasks import send_report_reminders
 from config.celery import app as celery_app
 from tests.committees.reports import submitted_report

@@ -5,16 +5,15 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 
 from committees.enums import ReportStatus
 from committees.models import SemesterReport
-from committees.services import (
+from committees.reports.services import (
     latest_version,
     report_request_changes,
     report_section_save,
     report_start,
 )
+from tests.committees.reports import COMPLETE, fill, post_data, submitted_report
 from tests.factories import MetricFactory, StartupFactory, add_measurements
 from tests.utils import SEMESTER, get_page, month
-
-from .reports import COMPLETE, fill, post_data, submitted_report
 
 
 def url(name, startup, *args):

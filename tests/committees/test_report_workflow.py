@@ -7,7 +7,7 @@ from django.db import IntegrityError
 
 from committees.enums import ReportStatus
 from committees.models import ReportVersion, SemesterReport, report_semester
-from committees.services import (
+from committees.reports.services import (
     ReportIncomplete,
     latest_version,
     report_accept,
@@ -21,10 +21,9 @@ from committees.services import (
 )
 from metrics.models import Objective
 from startups.dates import Semester
+from tests.committees.reports import COMPLETE, fill, submitted_report
 from tests.factories import MetricFactory, add_measurements
 from tests.utils import SEMESTER, TODAY, month
-
-from .reports import COMPLETE, fill, submitted_report
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,8 @@ from django.utils import timezone
 from committees.audit import audit
 from committees.enums import AuditAction, MemberRole, SessionStatus
 from committees.models import AuditEvent, Committee, CommitteeMember, Review, Session
-from committees.services import report_section_save, report_start
-from committees.sessions import (
+from committees.reports.services import report_section_save, report_start
+from committees.sessions.services import (
     agenda_proposals,
     agenda_slots,
     member_add,

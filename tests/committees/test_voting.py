@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from committees.enums import AuditAction, Majority, MemberRole, Outcome, ReviewStatus
 from committees.models import AuditEvent, Conflict, Review, Vote
-from committees.voting import (
+from committees.sessions.voting import (
     ALREADY_VOTED,
     attendance_set,
     eligible_voters,

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
 
-from ...people import person_erase
+from ...sessions.people import person_erase
 
 
 class Command(BaseCommand):

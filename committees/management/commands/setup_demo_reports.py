@@ -27,17 +27,17 @@ from startups.management.commands.setup_demo import (
 )
 from startups.models import Incubator, IncubatorStaff, Organisation, Startup
 
-from ...documents import document_request
 from ...enums import DocumentKind, MemberRole, ReportStatus
 from ...models import Committee, CommitteeMember, Review, SemesterReport, Session
-from ...sections import SECTIONS
-from ...services import (
+from ...reports.sections import SECTIONS
+from ...reports.services import (
     report_accept,
     report_request_changes,
     report_section_save,
     report_start,
     report_submit,
 )
+from ...tasks import document_request
 
 COMMITTEE = "Comité d’investissement de l’incubateur de la DINUM"
 SESSION_IN_DAYS = 21

@@ -31,8 +31,8 @@ from django.utils import timezone, translation
 from accounts.tasks import send_email
 from startups.models import Incubator, IncubatorStaff, Startup, TeamMembership
 
-from .enums import Reminder, ReportStatus
-from .models import Review, SemesterReport, SentReminder, Session
+from ..enums import Reminder, ReportStatus
+from ..models import Review, SemesterReport, SentReminder, Session
 from .services import Deadline
 
 NOT_SUBMITTED = {ReportStatus.DRAFT, ReportStatus.CHANGES_REQUESTED}

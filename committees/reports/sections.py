@@ -8,7 +8,7 @@ What Comité already knows (phase, objectives, metrics, money) is not typed in: 
 from django import forms
 from dsfr.forms import DsfrBaseForm
 
-from .enums import Compliance, Standard
+from ..enums import Compliance, Standard
 
 
 def text(label: str, *, required: bool = True, help_text: str = "", rows: int = 4):

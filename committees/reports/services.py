@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from startups.dates import Semester
 
-from .enums import ReportStatus
-from .models import (
+from ..enums import ReportStatus
+from ..models import (
     REPORT_LEAD_DAYS,
     ReportComment,
     ReportSection,

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import Session
-from .sessions import agenda_minutes, agenda_slots
+from ..models import Session
+from .services import agenda_minutes, agenda_slots
 
 PRODID = "-//beta.gouv.fr//Comité//FR"
 

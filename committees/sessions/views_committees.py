@@ -4,7 +4,6 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from dsfr.forms import DsfrBaseForm
@@ -12,10 +11,10 @@ from dsfr.forms import DsfrBaseForm
 from accounts.models import User
 from startups.models import Organisation
 
-from .enums import MemberRole
-from .models import Committee, CommitteeMember
-from .sessions import committee_update, member_add, member_change, member_remove
-from .views_sessions import managed_committees, may_list, readable_committees
+from ..enums import MemberRole
+from ..models import Committee, CommitteeMember
+from .services import committee_update, member_add, member_change, member_remove
+from .views import managed_committees, may_list, readable_committees
 
 
 def get_committee_for(request, pk: int, *, to: str = "read") -> tuple[Committee, bool]:
@@ -175,13 +174,3 @@ def member_delete(request, pk, member_pk):
     else:
         messages.success(request, f"{member.user.email} retiré·e du comité.")
     return redirect("committees:committee", pk=pk)
-
-
-urlpatterns = [
-    path("comites/", committees, name="committees"),
-    path("comites/<int:pk>/", committee, name="committee"),
-    path("comites/<int:pk>/regles/", rules, name="committee-rules"),
-    path("comites/<int:pk>/membres/", member_create, name="member-add"),
-    path("comites/<int:pk>/membres/<int:member_pk>/role/", member_role, name="member-role"),
-    path("comites/<int:pk>/membres/<int:member_pk>/retirer/", member_delete, name="member-remove"),
-]

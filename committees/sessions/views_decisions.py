@@ -13,7 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Prefetch
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
@@ -24,6 +24,9 @@ from startups.dates import add_months
 from startups.enums import Lifecycle
 from startups.models import Incubator, Organisation
 
+from ..enums import Majority, Outcome, ReviewStatus
+from ..models import Decision
+from .access import get_session_for
 from .decisions import (
     DEFAULT_MONTHS,
     MAX_OBJECTIVES,
@@ -34,9 +37,6 @@ from .decisions import (
     minutes,
     session_close,
 )
-from .enums import Majority, Outcome, ReviewStatus, SessionStatus
-from .models import Decision
-from .session_access import get_session_for
 from .voting import tally
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -180,10 +180,8 @@ def review_decide(request, pk, review_pk):
         request.POST or None, startup=review.startup, initial=initial_values(review, result)
     )
     current = review.decisions.order_by("recorded_at").last()
-    correcting = session.status == SessionStatus.CLOSED and current is not None
-    decidable = correcting or (
-        session.status == SessionStatus.OPEN and review.status == ReviewStatus.VOTED
-    )
+    correcting = session.is_closed and current is not None
+    decidable = correcting or (session.is_open and review.status == ReviewStatus.VOTED)
     if request.method == "POST" and decidable and form.is_valid():
         try:
             if correcting:
@@ -230,7 +228,7 @@ def session_minutes(request, pk):
     session, roles = get_session_for(request, pk, to="read")
     context = minutes(session) | {
         "roles": roles,
-        "can_close": roles.chair and session.status == SessionStatus.OPEN,
+        "can_close": roles.chair and session.is_open,
         "back": session_page(session),
     }
     return render(request, "committees/minutes.html", context)
@@ -351,17 +349,3 @@ def open_data(request):
     """The decisions on the startups whose public page is opted in, for everyone."""
     public = Decision.objects.filter(review__startup__public_page=True)
     return json_response(filtered_decisions(request, public))
-
-
-urlpatterns = [
-    path(
-        "seances/<int:pk>/passages/<int:review_pk>/decision/",
-        review_decide,
-        name="review-decide",
-    ),
-    path("seances/<int:pk>/cloturer/", close, name="session-close"),
-    path("seances/<int:pk>/releve/", session_minutes, name="session-minutes"),
-    path("decisions/export.csv", export_csv, name="decisions-csv"),
-    path("decisions/export.json", export_json, name="decisions-json"),
-    path("public/decisions.json", open_data, name="decisions-open-data"),
-]

@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from startups.models import TeamMembership
 
+from ..models import Session
+from ..reports.reminders import absolute, day_label, session_label
 from .ics import session_ics
-from .models import Session
-from .reminders import absolute, day_label, session_label
-from .sessions import agenda_slots
+from .services import agenda_slots
 
 
 def time_label(moment) -> str:

@@ -4,13 +4,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from ..enums import ReportStatus
+from ..models import ReportSection, ReportVersion
 from .access import get_report_for, get_startup_for_reports
-from .enums import ReportStatus
-from .models import ReportSection, ReportVersion
 from .prefill import report_prefill
 from .sections import SECTIONS, reading
 from .services import (
@@ -221,30 +220,3 @@ def review(request, slug, semester):
     except ValidationError as refused:
         messages.error(request, refused.messages[0])
     return redirect(report)
-
-
-urlpatterns = [
-    path("portefeuille/startups/<str:slug>/bilans/", startup_reports, name="startup-reports"),
-    path("portefeuille/startups/<str:slug>/bilans/commencer/", start, name="report-start"),
-    path("portefeuille/startups/<str:slug>/bilans/<str:semester>/", detail, name="report"),
-    path(
-        "portefeuille/startups/<str:slug>/bilans/<str:semester>/rediger/",
-        edit,
-        name="report-edit",
-    ),
-    path(
-        "portefeuille/startups/<str:slug>/bilans/<str:semester>/sections/<str:key>/",
-        section_save,
-        name="report-section",
-    ),
-    path(
-        "portefeuille/startups/<str:slug>/bilans/<str:semester>/soumettre/",
-        submit,
-        name="report-submit",
-    ),
-    path(
-        "portefeuille/startups/<str:slug>/bilans/<str:semester>/relecture/",
-        review,
-        name="report-review",
-    ),
-]

@@ -9,16 +9,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from dsfr.forms import DsfrBaseForm
 
-from .enums import MemberRole, ReviewStatus
+from ..documents.views import session_slots
+from ..enums import MemberRole, ReviewStatus
+from ..models import Committee, Review, SemesterReport, Session
+from .access import get_review_in, get_session_for
 from .ics import session_ics
-from .models import Committee, Review, SemesterReport, Session
-from .session_access import get_session_for
-from .sessions import (
+from .services import (
     PREPARING,
     agenda_minutes,
     agenda_proposals,
@@ -33,7 +34,6 @@ from .sessions import (
     session_create,
     session_update,
 )
-from .views_documents import session_slots
 
 
 def readable_committees(user):
@@ -262,14 +262,10 @@ def agenda_add(request, pk):
     return agenda_response(request, session, roles)
 
 
-def get_review(session: Session, review_pk: int) -> Review:
-    return get_object_or_404(session.reviews.select_related("startup"), pk=review_pk)
-
-
 @require_POST
 def agenda_remove(request, pk, review_pk):
     session, roles = get_session_for(request, pk, to="manage")
-    review = get_review(session, review_pk)
+    review = get_review_in(session, review_pk)
     try:
         review_remove(review=review, by=request.user)
     except ValidationError as error:
@@ -282,7 +278,7 @@ def agenda_remove(request, pk, review_pk):
 @require_POST
 def agenda_move(request, pk, review_pk):
     session, roles = get_session_for(request, pk, to="manage")
-    review = get_review(session, review_pk)
+    review = get_review_in(session, review_pk)
     direction = request.POST.get("vers", "")
     to = int(direction) if direction.isdigit() else direction
     if to not in ("up", "down") and not isinstance(to, int):
@@ -330,7 +326,7 @@ class ReviewForm(DsfrBaseForm, forms.ModelForm):
 def agenda_item(request, pk, review_pk):
     """An agenda item's duration, request and the incubator's recommendation."""
     session, _ = get_session_for(request, pk, to="manage")
-    review = get_review(session, review_pk)
+    review = get_review_in(session, review_pk)
     form = ReviewForm(request.POST or None, instance=Review.objects.get(pk=review.pk))
     if request.method == "POST" and form.is_valid():
         try:
@@ -382,26 +378,3 @@ def ics(request, pk):
     )
     response["Content-Disposition"] = f'attachment; filename="seance-{session.pk}.ics"'
     return response
-
-
-urlpatterns = [
-    path("seances/", sessions, name="sessions"),
-    path("seances/nouvelle/", create, name="session-create"),
-    path("seances/<int:pk>/", detail, name="session"),
-    path("seances/<int:pk>/modifier/", edit, name="session-edit"),
-    path("seances/<int:pk>/ordre-du-jour/ajouter/", agenda_add, name="agenda-add"),
-    path(
-        "seances/<int:pk>/ordre-du-jour/<int:review_pk>/retirer/",
-        agenda_remove,
-        name="agenda-remove",
-    ),
-    path(
-        "seances/<int:pk>/ordre-du-jour/<int:review_pk>/deplacer/",
-        agenda_move,
-        name="agenda-move",
-    ),
-    path("seances/<int:pk>/ordre-du-jour/<int:review_pk>/", agenda_item, name="agenda-item"),
-    path("seances/<int:pk>/convoquer/", convene, name="session-convene"),
-    path("seances/<int:pk>/copier/", copy, name="session-copy"),
-    path("seances/<int:pk>/invitation.ics", ics, name="session-ics"),
-]

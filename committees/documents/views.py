@@ -14,7 +14,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponseBadRequest
 from django.http.response import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
@@ -22,10 +22,11 @@ from django_htmx.http import HttpResponseStopPolling
 
 from startups.models import TeamMembership
 
-from .documents import document_request, document_retry, fingerprints
-from .enums import DocumentKind, DocumentStatus, SessionStatus
-from .models import Document, Review, Session
-from .session_access import SessionRoles, get_session_for, session_roles
+from ..enums import DocumentKind, DocumentStatus
+from ..models import Document, Review, Session
+from ..sessions.access import SessionRoles, get_session_for, session_roles
+from ..tasks import document_request
+from .services import document_retry, fingerprints
 
 
 def team_startups(user, roles: SessionRoles) -> set[int]:
@@ -80,7 +81,7 @@ def session_slots(request, session: Session, roles: SessionRoles, reviews) -> li
     """The pack, the minutes once the session is held, and the dossiers of `reviews`, those
     this person may read: four queries at most, whatever the agenda."""
     wanted = [(DocumentKind.PACK, None)]
-    if session.status != SessionStatus.PLANNED:
+    if not session.is_planned:
         wanted.append((DocumentKind.MINUTES, None))
     wanted += [(DocumentKind.DOSSIER, review) for review in reviews]
     teams = team_startups(request.user, roles)
@@ -155,7 +156,7 @@ def request_document(request, pk, kind):
         review = get_object_or_404(Review.objects.select_related("startup"), pk=review_pk)
         if review.session_id != session.pk:
             raise Http404
-    if kind == DocumentKind.MINUTES and session.status == SessionStatus.PLANNED:
+    if kind == DocumentKind.MINUTES and session.is_planned:
         raise PermissionDenied("Le relevé de décisions suit la séance.")
     document = document_request(session=session, kind=kind, review=review, by=request.user)
     if request.htmx:
@@ -201,15 +202,3 @@ def download(request, pk):
     response = FileResponse(document.file.open("rb"), content_type="application/pdf", filename=name)
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-urlpatterns = [
-    path(
-        "seances/<int:pk>/documents/<str:kind>/",
-        request_document,
-        name="document-request",
-    ),
-    path("documents/<int:pk>/etat/", status, name="document-status"),
-    path("documents/<int:pk>/relancer/", retry, name="document-retry"),
-    path("documents/<int:pk>/pdf/", download, name="document-download"),
-]

@@ -24,12 +24,12 @@ from metrics.models import Objective
 from metrics.startup_metrics import startup_efficiency, startup_money, startup_series
 from startups.models import FundingRound
 
-from .decisions import Item, decisions_prefetch, grid_averages, minutes
-from .enums import VOTING_ROLES, Majority, SessionStatus
-from .models import Decision, ReportVersion, Review, Session
-from .prefill import report_prefill
-from .sections import reading
-from .sessions import agenda_slots
+from ..enums import VOTING_ROLES, Majority
+from ..models import Decision, ReportVersion, Review, Session
+from ..reports.prefill import report_prefill
+from ..reports.sections import reading
+from ..sessions.decisions import Item, decisions_prefetch, grid_averages, minutes
+from ..sessions.services import agenda_slots
 
 MAJORITIES = dict(Majority.choices)
 PACK_TITLE = "Dossiers de séance"
@@ -142,7 +142,7 @@ def dossier_context(review: Review, *, in_pack: bool = False) -> dict:
     series = startup_series(startup, today=today)
     budget_lines, rounds = startup_money(startup)
     efficiency = startup_efficiency(series, budget_lines=budget_lines, rounds=rounds, today=today)
-    closed = session.status == SessionStatus.CLOSED
+    closed = session.is_closed
     # Only the decisions are read: the votes' names belong to the minutes.
     item = Item(review, secret=True)
     final = closed and item.decision is not None
@@ -212,7 +212,7 @@ def pack_front_html(session: Session, starts: list[tuple[Review, int]]) -> str:
         {
             "title": pack_title(session),
             "numbered": False,
-            "final": session.status == SessionStatus.CLOSED,
+            "final": session.is_closed,
             "session": session,
             "committee": session.committee,
             "session_on": session_on(session),
@@ -242,7 +242,7 @@ def minutes_html(session: Session) -> str:
         | {
             "title": f"Relevé de décisions — {committee.name}, {session_on(session)}",
             "numbered": True,
-            "final": session.status == SessionStatus.CLOSED,
+            "final": session.is_closed,
             "session_on": session_on(session),
             "unrecorded": [m for m in members if m.pk not in recorded],
             "quorum": {

@@ -26,30 +26,22 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from .audit import audit
-from .enums import (
+from ..audit import audit
+from ..enums import (
     VOTING_ROLES,
     AuditAction,
     Majority,
-    MemberRole,
     Outcome,
     ReviewStatus,
     SessionStatus,
 )
-from .models import Attendance, CommitteeMember, Conflict, Review, Session, Vote
+from ..models import Attendance, CommitteeMember, Conflict, Review, Session, Vote
+from .access import require_chair
 
 ALREADY_VOTED = "Votre vote est déjà enregistré."
 # How a vote locks its item's row. FOR SHARE lets the voters proceed together; FOR UPDATE would
 # serialise them (bench/votes.py measures both).
 VOTE_LOCK = "FOR SHARE"
-
-
-def _require_chair(session: Session, by) -> None:
-    is_chair = CommitteeMember.objects.filter(
-        committee_id=session.committee_id, user=by, role=MemberRole.CHAIR
-    ).exists()
-    if not is_chair:
-        raise PermissionDenied("Seul·e le·la président·e du comité conduit la séance.")
 
 
 def _locked_session(session: Session) -> Session:
@@ -66,9 +58,9 @@ def _locked_session(session: Session) -> Session:
 @transaction.atomic
 def attendance_set(*, session: Session, member: CommitteeMember, present: bool, by) -> Attendance:
     """Record whether a member is present (the chair, while the session is convened or open)."""
-    _require_chair(session, by)
+    require_chair(session, by)
     session = _locked_session(session)
-    if session.status not in (SessionStatus.CONVENED, SessionStatus.OPEN):
+    if not session.is_sitting:
         raise ValidationError("Les présences se notent quand la séance est convoquée ou ouverte.")
     if member.committee_id != session.committee_id:
         raise ValidationError("Cette personne n’est pas membre du comité.")
@@ -94,14 +86,8 @@ def attendance_set(*, session: Session, member: CommitteeMember, present: bool, 
 @transaction.atomic
 def session_open(*, session: Session, by) -> Session:
     """The chair opens a convened session."""
-    _require_chair(session, by)
-    now = timezone.now()
-    updated = Session.objects.filter(pk=session.pk, status=SessionStatus.CONVENED).update(
-        status=SessionStatus.OPEN, opened_at=now
-    )
-    if not updated:
-        raise ValidationError("Seule une séance convoquée peut être ouverte.")
-    session.status, session.opened_at = SessionStatus.OPEN, now
+    require_chair(session, by)
+    session.move(SessionStatus.OPEN)
     audit(action=AuditAction.SESSION_OPENED, actor=by, session=session)
     return session
 
@@ -150,9 +136,9 @@ def vote_open(*, review: Review, by) -> Review:
     """The chair opens the vote on one item: session open, quorum reached on this item (the
     recused do not count), no other item being voted on."""
     session = review.session
-    _require_chair(session, by)
+    require_chair(session, by)
     session = _locked_session(session)
-    if session.status != SessionStatus.OPEN:
+    if not session.is_open:
         raise ValidationError("Le vote s’ouvre pendant la séance.")
     if session.reviews.filter(status=ReviewStatus.VOTING).exclude(pk=review.pk).exists():
         raise ValidationError("Un autre vote est déjà ouvert : clore ce vote d’abord.")
@@ -277,7 +263,7 @@ def _cast(review, member, choice, amount, months, comment):
 def vote_close(*, review: Review, by) -> Review:
     """The chair closes the vote: it waits for the votes being written (their FOR SHARE lock),
     and every vote after this is refused."""
-    _require_chair(review.session, by)
+    require_chair(review.session, by)
     locked = Review.objects.select_for_update(of=("self",)).get(pk=review.pk)
     if locked.status != ReviewStatus.VOTING:
         raise ValidationError("Seul un vote ouvert peut être clos.")

@@ -3,11 +3,10 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
-from django.urls import path
 
+from ..models import ReportComment, ReportSection, ReportVersion
 from .access import get_report_for
 from .compare import compare_versions
-from .models import ReportComment, ReportSection, ReportVersion
 
 
 def chosen(versions: dict[int, ReportVersion], visible: list[ReportVersion], asked: str):
@@ -48,12 +47,3 @@ def compare(request, slug, semester):
         "sections": compare_versions(contents[old.pk], contents[new.pk], comments),
     }
     return render(request, "committees/compare.html", context)
-
-
-urlpatterns = [
-    path(
-        "portefeuille/startups/<str:slug>/bilans/<str:semester>/comparer/",
-        compare,
-        name="report-compare",
-    ),
-]

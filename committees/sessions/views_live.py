@@ -7,15 +7,15 @@ from dataclasses import dataclass, field
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
 from dsfr.forms import DsfrBaseForm
 
-from .enums import VOTING_ROLES, Outcome, ReviewStatus, SessionStatus
-from .models import Attendance, CommitteeMember, Conflict, Review, Vote
-from .session_access import MESSAGES, get_session_for
+from ..enums import VOTING_ROLES, Outcome, ReviewStatus
+from ..models import Attendance, CommitteeMember, Conflict, Review, Vote
+from .access import get_review_in, get_session_for, get_vote_for
 from .voting import (
     ALREADY_VOTED,
     attendance_set,
@@ -121,7 +121,7 @@ def board_context(request, session, roles, *, form=None, preserve=True, notice=N
         "form": form or VoteForm(),
         "preserve": preserve,
         "notice": notice,
-        "polling": session.status != SessionStatus.CLOSED,
+        "polling": not session.is_closed,
     }
 
 
@@ -134,7 +134,7 @@ def session_live_board(request, pk):
     """The polled fragment; polling stops (HTTP 286) once the session is closed."""
     session, roles = get_session_for(request, pk)
     response = render(request, "committees/live.html#board", board_context(request, session, roles))
-    if session.status == SessionStatus.CLOSED:
+    if session.is_closed:
         return HttpResponseStopPolling(response.content)
     return response
 
@@ -184,18 +184,10 @@ def live_attendance(request, pk):
     return done(request, session, roles, success="Présences enregistrées.")
 
 
-def get_review(session_pk, review_pk) -> Review:
-    return get_object_or_404(
-        Review.objects.select_related("session__committee", "startup"),
-        pk=review_pk,
-        session_id=session_pk,
-    )
-
-
 @require_POST
 def live_vote_open(request, pk, review_pk):
     session, roles = get_session_for(request, pk, to="chair")
-    review = get_review(session.pk, review_pk)
+    review = get_review_in(session, review_pk)
     try:
         vote_open(review=review, by=request.user)
     except ValidationError as error:
@@ -206,29 +198,12 @@ def live_vote_open(request, pk, review_pk):
 @require_POST
 def live_vote_close(request, pk, review_pk):
     session, roles = get_session_for(request, pk, to="chair")
-    review = get_review(session.pk, review_pk)
+    review = get_review_in(session, review_pk)
     try:
         vote_close(review=review, by=request.user)
     except ValidationError as error:
         return done(request, session, roles, error=refusal(error))
     return done(request, session, roles, success=f"Vote clos : {review.startup}.")
-
-
-def get_vote_for(request, pk, review_pk) -> tuple[Review, CommitteeMember]:
-    """The agenda item and the person's voting seat, or 404 / 403: the rule of
-    `session_access` ("vote": the committee's voting members) in two queries, for the request
-    fifty people send at once."""
-    review = get_review(pk, review_pk)
-    member = (
-        CommitteeMember.objects.filter(
-            committee_id=review.session.committee_id, user=request.user, role__in=VOTING_ROLES
-        )
-        .select_related("user")
-        .first()
-    )
-    if member is None:
-        raise PermissionDenied(MESSAGES["vote"])
-    return review, member
 
 
 @require_POST
@@ -272,22 +247,3 @@ def voted(request, session, review, message):
         return render(request, "committees/_live_vote.html", context)
     messages.success(request, message)
     return redirect("committees:session-live", pk=session.pk)
-
-
-urlpatterns = [
-    path("seances/<int:pk>/direct/", session_live, name="session-live"),
-    path("seances/<int:pk>/direct/tableau/", session_live_board, name="session-live-board"),
-    path("seances/<int:pk>/direct/ouvrir/", live_session_open, name="session-live-open"),
-    path("seances/<int:pk>/direct/presences/", live_attendance, name="session-live-attendance"),
-    path(
-        "seances/<int:pk>/direct/<int:review_pk>/ouvrir-le-vote/",
-        live_vote_open,
-        name="session-live-vote-open",
-    ),
-    path(
-        "seances/<int:pk>/direct/<int:review_pk>/clore-le-vote/",
-        live_vote_close,
-        name="session-live-vote-close",
-    ),
-    path("seances/<int:pk>/direct/<int:review_pk>/voter/", live_vote, name="session-live-vote"),
-]

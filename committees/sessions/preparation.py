@@ -9,10 +9,10 @@ from django.db import transaction
 
 from startups.models import SponsorRepresentative, Startup, TeamMembership
 
-from .audit import audit
-from .enums import GRID, VOTING_ROLES, AuditAction, ReviewStatus, SessionStatus
-from .models import Assessment, CommitteeMember, Conflict, Review, Session, grid_is_valid
-from .session_access import session_roles
+from ..audit import audit
+from ..enums import GRID, VOTING_ROLES, AuditAction, ReviewStatus
+from ..models import Assessment, CommitteeMember, Conflict, Review, Session, grid_is_valid
+from .access import session_roles
 
 GRID_KEYS = {key for key, _ in GRID}
 
@@ -52,7 +52,7 @@ def assessment_save(*, review: Review, member: CommitteeMember, scores: dict, no
         review = locked_review(review)
         if review.status not in (ReviewStatus.PENDING, ReviewStatus.VOTING):
             raise ValidationError("Le vote sur ce passage est clos : la grille ne change plus.")
-        if review.session.status == SessionStatus.CLOSED:
+        if review.session.is_closed:
             raise ValidationError("La séance est close : la grille ne change plus.")
         assessment, _ = Assessment.objects.update_or_create(
             review=review, member=member, defaults={"scores": cleaned, "notes": notes}

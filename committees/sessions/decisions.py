@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from decimal import ROUND_DOWN, Decimal
 from functools import partial
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
@@ -27,20 +27,21 @@ from startups.dates import add_months
 from startups.enums import EventKind, FundingSource, Lifecycle
 from startups.models import Contribution, FundingRound, Phase, Startup, StartupEvent, TeamMembership
 
-from .audit import audit
-from .documents import document_request
-from .enums import (
+from ..audit import audit
+from ..enums import (
     GRID,
     AuditAction,
     DocumentKind,
-    MemberRole,
     Outcome,
     ReviewStatus,
     SessionStatus,
 )
-from .models import Assessment, CommitteeMember, Decision, ReportVersion, Review, Session, Vote
-from .prefill import report_prefill, round_trip
-from .reminders import absolute, session_label
+from ..models import Assessment, Decision, ReportVersion, Review, Session, Vote
+from ..prefill import round_trip
+from ..reports.prefill import report_prefill
+from ..reports.reminders import absolute, session_label
+from ..tasks import document_request
+from .access import require_chair
 from .voting import Tally, tally
 
 DEFAULT_MONTHS = 6
@@ -57,14 +58,6 @@ PHASE_NAME = {
     Lifecycle.TRANSFER: "transfer",
     Lifecycle.STOPPED: "abandon",
 }
-
-
-def require_chair(session: Session, by) -> None:
-    is_chair = CommitteeMember.objects.filter(
-        committee_id=session.committee_id, user=by, role=MemberRole.CHAIR
-    ).exists()
-    if not is_chair:
-        raise PermissionDenied("Seul·e le·la président·e du comité enregistre les décisions.")
 
 
 def round_label(session: Session) -> str:
@@ -366,13 +359,13 @@ def decision_record(
     """The chair records the committee's decision on an item whose vote is closed, while the
     session is open. A decision that departs from the vote's majority says why."""
     today = today or timezone.localdate()
-    require_chair(review.session, by)
+    require_chair(review.session, by, to="decide")
     locked = (
         Review.objects.select_for_update(of=("self",))
         .select_related("session__committee", "startup__incubator")
         .get(pk=review.pk)
     )
-    if locked.session.status != SessionStatus.OPEN:
+    if not locked.session.is_open:
         raise ValidationError("Les décisions s’enregistrent pendant la séance.")
     if locked.status == ReviewStatus.DECIDED or locked.decisions.exists():
         raise ValidationError("Ce passage a déjà sa décision : elle ne se modifie plus.")
@@ -436,10 +429,10 @@ def decision_correct(
     corrects (never changed), with its own round, objectives and phase change. The round of the
     corrected decision is brought to nothing (no money twice)."""
     today = today or timezone.localdate()
-    require_chair(decision.review.session, by)
+    require_chair(decision.review.session, by, to="decide")
     locked = Decision.objects.select_for_update(of=("self",)).get(pk=decision.pk)
     review = Review.objects.select_related("session__committee", "startup").get(pk=locked.review_id)
-    if review.session.status != SessionStatus.CLOSED:
+    if not review.session.is_closed:
         raise ValidationError(
             "Une décision ne se corrige qu’une fois la séance close : elle est enregistrée une "
             "seule fois pendant la séance."
@@ -512,19 +505,17 @@ def undecided(session: Session) -> list[Review]:
 def session_close(*, session: Session, by) -> Session:
     """The chair closes the session once every item is decided; the minutes go out by e-mail
     to the members and to the teams on the agenda once the transaction commits."""
-    require_chair(session, by)
+    require_chair(session, by, to="decide")
     locked = (
         Session.objects.select_for_update(of=("self",))
         .select_related("committee")
         .get(pk=session.pk)
     )
-    if locked.status != SessionStatus.OPEN:
-        raise ValidationError("Seule une séance en cours peut être close.")
+    locked.check_move(SessionStatus.CLOSED)
     if pending := undecided(locked):
         names = ", ".join(review.startup.name for review in pending)
         raise ValidationError(f"Ces passages n’ont pas encore de décision : {names}.")
-    locked.status, locked.closed_at = SessionStatus.CLOSED, timezone.now()
-    locked.save(update_fields=["status", "closed_at"])
+    locked.move(SessionStatus.CLOSED)
     session.status, session.closed_at = locked.status, locked.closed_at
     audit(action=AuditAction.SESSION_CLOSED, actor=by, session=locked)
     for kwargs in minutes_emails(locked):

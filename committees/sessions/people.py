@@ -14,7 +14,7 @@ from accounts.models import User
 from accounts.services import user_erase
 from startups.models import IncubatorStaff, SponsorRepresentative, TeamMembership
 
-from .models import Assessment
+from ..models import Assessment
 
 
 @transaction.atomic

@@ -17,14 +17,14 @@ from django.utils import timezone
 from startups.dates import add_months
 from startups.models import COMMITTEE_BEFORE_MONEY_ENDS_DAYS, Startup
 
-from .audit import audit
-from .documents import document_request
-from .enums import AuditAction, DocumentKind, MemberRole, Outcome, ReviewStatus, SessionStatus
-from .models import Committee, CommitteeMember, Review, SemesterReport, Session
-from .services import latest_version, sections_of
+from ..audit import audit
+from ..enums import AuditAction, DocumentKind, MemberRole, Outcome, ReviewStatus, SessionStatus
+from ..models import Committee, CommitteeMember, Review, SemesterReport, Session
+from ..reports.services import latest_version, sections_of
+from ..tasks import document_request, send_convocation
 
 # Sessions whose agenda can still change.
-PREPARING = (SessionStatus.PLANNED, SessionStatus.CONVENED)
+PREPARING = (SessionStatus.PLANNED, SessionStatus.CONVENED)  # Session.is_preparing
 # A copied session is held six months later by default (one semester).
 COPY_AFTER_MONTHS = 6
 # Until the lead adds a dedicated action to AuditAction (a migration), rule changes are
@@ -388,14 +388,10 @@ def review_update(
 @transaction.atomic
 def session_convene(*, session: Session, by) -> Session:
     """planned → convened; the convocations go out by e-mail once committed."""
-    from .tasks import send_convocation
-
     session = locked(session, allowed=(SessionStatus.PLANNED,))
     if not session.reviews.exists():
         raise ValidationError("L’ordre du jour est vide : ajoutez-y au moins une startup.")
-    session.status = SessionStatus.CONVENED
-    session.convened_at = timezone.now()
-    session.save(update_fields=["status", "convened_at"])
+    session.move(SessionStatus.CONVENED)
     audit(action=AuditAction.SESSION_CONVENED, actor=by, session=session)
     send_convocation.delay_on_commit(session.pk)
     document_request(session=session, kind=DocumentKind.PACK, by=by)

@@ -14,8 +14,8 @@ from django.shortcuts import get_object_or_404
 
 from startups.models import IncubatorStaff, SponsorRepresentative, Startup, TeamMembership
 
-from .enums import ReportStatus
-from .models import SemesterReport
+from ..enums import ReportStatus
+from ..models import SemesterReport
 
 
 @dataclass(frozen=True)

@@ -19,18 +19,16 @@ import logging
 import uuid
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import transaction
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from metrics.models import BudgetLine, Measurement, Objective
 from startups.models import FundingRound, Phase
 
-from . import pdf
-from .enums import ACTIVE_DOCUMENT, DocumentKind, DocumentStatus
-from .models import (
+from ..enums import ACTIVE_DOCUMENT, DocumentKind, DocumentStatus
+from ..models import (
     Assessment,
     Attendance,
     Decision,
@@ -40,71 +38,14 @@ from .models import (
     Session,
     Vote,
 )
+from ..tasks import MAX_ATTEMPTS, TRANSIENT, enqueue
+from . import pdf
 
 logger = logging.getLogger(__name__)
-
-# Worth another try: the database or the storage went away for a moment.
-TRANSIENT = (OSError, OperationalError, InterfaceError)
-# A document whose rendering was cut off this many times (a worker killed by the memory limit,
-# say) is failed rather than handed to the next worker.
-MAX_ATTEMPTS = 3
 
 
 def claim_timeout() -> datetime.timedelta:
     return datetime.timedelta(seconds=settings.DOCUMENT_CLAIM_TIMEOUT)
-
-
-def enqueue(document_id: int) -> None:
-    from .tasks import render_document
-
-    render_document.delay_on_commit(document_id)
-
-
-def active(*, session: Session, kind: str, review: Review | None) -> Document | None:
-    return Document.objects.filter(
-        session=session, kind=kind, review=review, pack=None, status__in=ACTIVE_DOCUMENT
-    ).first()
-
-
-@transaction.atomic
-def document_request(
-    *, session: Session, kind: str, review: Review | None = None, by=None
-) -> Document:
-    """Queue a fresh `kind` document of the session (of `review`, for a dossier); the one
-    already under way if there is one, so a double click asks once."""
-    if (kind == DocumentKind.DOSSIER) != (review is not None):
-        raise ValidationError("Un dossier d’examen porte sur un passage, et lui seul.")
-    if current := active(session=session, kind=kind, review=review):
-        return current
-    try:
-        with transaction.atomic():
-            if kind == DocumentKind.PACK:
-                return pack_create(session=session, by=by)
-            document = Document.objects.create(
-                session=session, kind=kind, review=review, requested_by=by
-            )
-    except IntegrityError:
-        return active(session=session, kind=kind, review=review)
-    enqueue(document.pk)
-    return document
-
-
-def pack_create(*, session: Session, by) -> Document:
-    """The pack waits while one worker per dossier renders its part."""
-    reviews = list(session.reviews.order_by("position", "id"))
-    pack = Document.objects.create(
-        session=session,
-        kind=DocumentKind.PACK,
-        status=DocumentStatus.WAITING if reviews else DocumentStatus.QUEUED,
-        requested_by=by,
-    )
-    parts = Document.objects.bulk_create(
-        Document(session=session, kind=DocumentKind.DOSSIER, review=review, pack=pack)
-        for review in reviews
-    )
-    for document_id in [part.pk for part in parts] or [pack.pk]:
-        enqueue(document_id)
-    return pack
 
 
 def claim(document_id: int, token: uuid.UUID) -> bool:

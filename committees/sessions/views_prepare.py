@@ -6,13 +6,15 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 from dsfr.forms import DsfrBaseForm
 
-from .access import report_roles
-from .enums import GRID, ReportStatus, ReviewStatus, SessionStatus
-from .models import Assessment, Conflict, ReportVersion, Review, SemesterReport
+from ..enums import GRID, ReportStatus, ReviewStatus
+from ..models import Assessment, Conflict, ReportVersion, Review, SemesterReport
+from ..reports.access import report_roles
+from ..reports.sections import reading
+from .access import get_review_in, get_session_for
 from .preparation import (
     assessment_save,
     conflict_declare,
@@ -20,8 +22,6 @@ from .preparation import (
     proposed_recusals,
     voting_members,
 )
-from .sections import reading
-from .session_access import get_session_for
 
 SCORES = [(str(n), str(n)) for n in range(1, 6)]
 
@@ -60,25 +60,6 @@ class ConflictForm(DsfrBaseForm):
     member = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
-def get_prepare_session(request, pk):
-    """The session if this person prepares it (a voting member) or oversees its preparation
-    (the chair, the staff, the secretary); else 403."""
-    session, roles = get_session_for(request, pk)
-    if not (roles.voter or roles.manager):
-        raise PermissionDenied(
-            "La préparation de la séance est réservée aux membres votants du comité."
-        )
-    return session, roles
-
-
-def get_review(session, review_pk) -> Review:
-    review = get_object_or_404(
-        Review.objects.select_related("startup__incubator"), session=session, pk=review_pk
-    )
-    review.session = session
-    return review
-
-
 def readable_report(review: Review):
     """The item's report and its last submitted version, or (report or None, None)."""
     report = SemesterReport.objects.filter(
@@ -96,7 +77,7 @@ def readable_report(review: Review):
 
 
 def session_prepare(request, pk):
-    session, roles = get_prepare_session(request, pk)
+    session, roles = get_session_for(request, pk, to="prepare")
     reviews = list(session.reviews.select_related("startup").order_by("position", "id"))
     for review in reviews:
         review.session = session
@@ -173,7 +154,7 @@ def review_context(request, session, roles, review, *, form=None, conflict_form=
         "my_conflict": conflicts.get(me.pk) if me else None,
         "my_recusal": next((r for r in recusals if r.member == me), None),
         "open_for_grid": review.status in (ReviewStatus.PENDING, ReviewStatus.VOTING)
-        and session.status != SessionStatus.CLOSED,
+        and not session.is_closed,
         "open_for_conflicts": review.status == ReviewStatus.PENDING,
         "oversees": oversees,
         "members": [
@@ -190,8 +171,8 @@ def review_context(request, session, roles, review, *, form=None, conflict_form=
 
 
 def review_prepare(request, pk, review_pk):
-    session, roles = get_prepare_session(request, pk)
-    review = get_review(session, review_pk)
+    session, roles = get_session_for(request, pk, to="prepare")
+    review = get_review_in(session, review_pk)
     context = review_context(request, session, roles, review)
     return render(request, "committees/review_prepare.html", context)
 
@@ -205,7 +186,7 @@ def assessment(request, pk, review_pk):
     """Autosave of the grid and notes (htmx: the status line, each question's messages out of
     band) or the "Enregistrer" button without JavaScript."""
     session, roles = get_session_for(request, pk, to="vote")
-    review = get_review(session, review_pk)
+    review = get_review_in(session, review_pk)
     form = AssessmentForm(request.POST)
     saved, error = None, ""
     if form.is_valid():
@@ -245,8 +226,8 @@ def member_for(request, roles, session, form) -> object:
 
 @require_POST
 def conflict(request, pk, review_pk):
-    session, roles = get_prepare_session(request, pk)
-    review = get_review(session, review_pk)
+    session, roles = get_session_for(request, pk, to="prepare")
+    review = get_review_in(session, review_pk)
     form = ConflictForm(request.POST)
     if not form.is_valid():
         context = review_context(request, session, roles, review, conflict_form=form)
@@ -266,8 +247,8 @@ def conflict(request, pk, review_pk):
 
 @require_POST
 def conflict_remove(request, pk, review_pk):
-    session, roles = get_prepare_session(request, pk)
-    review = get_review(session, review_pk)
+    session, roles = get_session_for(request, pk, to="prepare")
+    review = get_review_in(session, review_pk)
     form = ConflictForm({"reason": "-", "member": request.POST.get("member", "")})
     member = member_for(request, roles, session, form)
     try:
@@ -277,28 +258,3 @@ def conflict_remove(request, pk, review_pk):
     else:
         messages.success(request, "Déclaration de conflit d’intérêts retirée.")
     return redirect(prepare_url(review) + "#conflit")
-
-
-urlpatterns = [
-    path("seances/<int:pk>/preparer/", session_prepare, name="session-prepare"),
-    path(
-        "seances/<int:pk>/passages/<int:review_pk>/preparer/",
-        review_prepare,
-        name="review-prepare",
-    ),
-    path(
-        "seances/<int:pk>/passages/<int:review_pk>/preparer/grille/",
-        assessment,
-        name="review-assessment",
-    ),
-    path(
-        "seances/<int:pk>/passages/<int:review_pk>/preparer/conflit/",
-        conflict,
-        name="review-conflict",
-    ),
-    path(
-        "seances/<int:pk>/passages/<int:review_pk>/preparer/conflit/retirer/",
-        conflict_remove,
-        name="review-conflict-withdraw",
-    ),
-]

@@ -8,15 +8,14 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max
 from django.shortcuts import render
-from django.urls import path
 from django.utils import timezone
 
 from startups.dates import Semester
 from startups.models import Startup
 
+from ..enums import ReportStatus
+from ..models import REPORT_LEAD_DAYS, Review, SemesterReport, Session, report_semester
 from .access import staffed_startups
-from .enums import ReportStatus
-from .models import REPORT_LEAD_DAYS, Review, SemesterReport, Session, report_semester
 
 MISSING = "missing"
 # In the order a report goes through them, "missing" first: the staff's filter and counts.
@@ -153,6 +152,3 @@ def reports(request):
         "due_within_days": DUE_WITHIN_DAYS,
     }
     return render(request, "committees/overview.html", context)
-
-
-urlpatterns = [path("bilans/", reports, name="reports")]

@@ -7,7 +7,7 @@ from django.utils.functional import SimpleLazyObject
 
 from startups.models import IncubatorStaff
 
-from .models import CommitteeMember
+from ..models import CommitteeMember
 
 
 def roles_of(user) -> dict:

@@ -1,0 +1,190 @@
+"""What Comité already knows for a semester report, so that the team does not type it in.
+
+`report_prefill` gathers it from the startup, its metrics, its funding rounds and budget lines
+and the previous report. While a report is a draft the figures are computed afresh at every
+reading; submitting stores them with the version (`ReportVersion.prefill`), frozen. Both go
+through the same JSON round trip, so a draft and a frozen version read the same way: numbers
+come back as Decimal, dates as ISO strings.
+"""
+
+import datetime
+from decimal import Decimal
+
+from metrics.budget import totals_by_activity
+from metrics.enums import BudgetNature, Dimension
+from metrics.figures import objective_status
+from metrics.startup_metrics import startup_efficiency, startup_money, startup_series
+from startups.dates import Semester, add_months
+
+from ..enums import Compliance, Standard
+from ..prefill import round_trip
+
+MAIN_INDICATORS = 3
+CHART_MONTHS = 12
+# The last committee's targets are those falling due in the semester reported on or in the
+# three months after it (they are set for "the next six months" at a committee held a few
+# weeks before or after the semester starts).
+OBJECTIVES_AFTER_MONTHS = 3
+
+
+def value_at(monthly: dict, month: datetime.date) -> Decimal | None:
+    """The value of `month`, or of the last month before it that has one."""
+    known = [m for m in monthly if m <= month]
+    return monthly[max(known)] if known else None
+
+
+def latest(series, today: datetime.date) -> tuple[datetime.date, Decimal] | None:
+    months = [m for m in series.monthly if m <= today]
+    return (max(months), series.monthly[max(months)]) if months else None
+
+
+def metric_row(series, today: datetime.date) -> dict:
+    last = latest(series, today)
+    return {
+        "label": series.metric.label,
+        "unit": series.metric.unit,
+        "north_star": series.metric.is_north_star,
+        "month": last[0] if last else None,
+        "value": last[1] if last else None,
+        "year_change": series.year_change,
+        "trend_is_good": series.trend_is_good,
+    }
+
+
+def objectives(series_list, semester: Semester, today: datetime.date) -> list[dict]:
+    """The last committee's targets: target, value six months ago, value today, met or not."""
+    window_end = add_months(semester.end, OBJECTIVES_AFTER_MONTHS)
+    rows = []
+    for series in series_list:
+        last = latest(series, today)
+        for objective in series.metric.objectives.all():
+            if not semester.start <= objective.due_on <= window_end:
+                continue
+            rows.append(
+                {
+                    "metric": series.metric.label,
+                    "unit": series.metric.unit,
+                    "target": objective.target,
+                    "due_on": objective.due_on,
+                    "before": value_at(series.monthly, add_months(last[0], -6)) if last else None,
+                    "now": last[1] if last else None,
+                    "met": objective_status(
+                        target=objective.target,
+                        due_on=objective.due_on,
+                        direction=series.metric.direction,
+                        monthly=series.monthly,
+                        today=today,
+                    ),
+                }
+            )
+    return sorted(rows, key=lambda row: (row["due_on"], row["metric"]))
+
+
+def money(startup, budget_lines, rounds, semester: Semester) -> dict:
+    actual = [
+        line
+        for line in budget_lines
+        if line.nature == BudgetNature.ACTUAL
+        and line.year == semester.year
+        and line.half in (None, semester.half)
+    ]
+    following = semester + 1
+    forecast = [
+        line
+        for line in budget_lines
+        if line.nature == BudgetNature.FORECAST
+        and line.year == following.year
+        and line.half in (None, following.half)
+    ]
+    return {
+        "rounds": [
+            {
+                "label": r.label,
+                "start": r.start,
+                "end": r.end,
+                "provisional": r.is_provisional,
+                "granted": r.amount_granted,
+                "spent": r.amount_spent,
+            }
+            for r in rounds
+        ],
+        "granted": sum((r.amount_granted for r in rounds), Decimal(0)),
+        "spent": sum((r.amount_spent for r in rounds if r.amount_spent is not None), Decimal(0))
+        if any(r.amount_spent is not None for r in rounds)
+        else None,
+        "actual": [
+            {"activity": label, "committed": t.actual_committed, "paid": t.actual_paid}
+            for label, t in totals_by_activity(actual)
+        ],
+        "forecast": [
+            {"activity": label, "committed": t.forecast_committed, "paid": t.forecast_paid}
+            for label, t in totals_by_activity(forecast)
+        ],
+        "forecast_semester": str(following),
+    }
+
+
+def standards_before(previous_sections: dict | None) -> dict:
+    """What the previous report said of each standard "today", by standard."""
+    section = (previous_sections or {}).get("next_semester", {})
+    return {
+        standard.value: Compliance(section[f"{standard.value}_now"]).label
+        if section.get(f"{standard.value}_now") in Compliance.values
+        else None
+        for standard in Standard
+    }
+
+
+def report_prefill(
+    startup, *, semester: Semester, today: datetime.date, previous_sections: dict | None = None
+) -> dict:
+    """Everything Comité knows for this report (7 queries: the metrics with their objectives
+    and values, the budget lines; the rounds, incubator and sponsors come from the caller's
+    prefetch when it has one)."""
+    series = startup_series(startup, today=today)
+    budget_lines, rounds = startup_money(startup)
+    efficiency = startup_efficiency(series, budget_lines=budget_lines, rounds=rounds, today=today)
+    north_star = efficiency.north_star
+    last = efficiency.last
+    data = {
+        "computed_on": today,
+        "identity": {
+            "phase": startup.current_phase_label,
+            "phase_since": startup.current_phase_start,
+            "incubator": str(startup.incubator) if startup.incubator_id else "",
+            "sponsors": [str(s) for s in startup.sponsors.all()],
+            "indicators": [metric_row(s, today) for s in series[:MAIN_INDICATORS]],
+        },
+        "objectives": objectives(series, semester, today),
+        "north_star": {
+            "label": north_star.metric.label,
+            "unit": north_star.metric.unit,
+            "values": [
+                (month, value)
+                for month, value in north_star.monthly.items()
+                if add_months(today, -CHART_MONTHS) < month <= today
+            ],
+        }
+        if north_star
+        else None,
+        "matrix": [
+            {
+                "dimension": dimension.label,
+                "metrics": [
+                    metric_row(s, today) for s in series if s.metric.dimension == dimension
+                ],
+            }
+            for dimension in Dimension
+        ],
+        "efficiency": {
+            "semester": str(last.semester) if last else None,
+            "unit": north_star.metric.unit if north_star else None,
+            "cost_per_unit": last.cost_per_unit if last else None,
+            "change": last.change if last else None,
+            "increasing_returns": last.increasing_returns if last else None,
+            "cost_per_use": efficiency.cost_per_use,
+        },
+        "money": money(startup, budget_lines, rounds, semester),
+        "standards_before": standards_before(previous_sections),
+    }
+    return round_trip(data)
