@@ -1,5 +1,6 @@
 """A person logs in and filters the portfolio: htmx swaps the results, the URL keeps the filters."""
 
+import datetime
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -7,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.factories import PASSWORD, IncubatorFactory, StartupFactory, UserFactory
+from tests.utils import frozen_at
 
 
 @pytest.fixture
@@ -121,3 +123,15 @@ def test_phase_tags_and_back_keep_the_filter_form_in_step(page, live_server, cam
     page.go_back()
     expect(page.locator("#results h2")).to_have_text("3 startups")
     assert phase.input_value() == "acceleration"
+
+
+@pytest.mark.parametrize("day", ["2019-03-01", "2035-10-31"])
+def test_signing_in_works_whatever_the_distance_between_the_servers_day_and_the_browsers(
+    page, live_server, camille, request, day
+):
+    """The server's clock is moved years away from the browser's real one: the cookies it sets
+    (a session cookie without expiry date, the CSRF cookie's Max-Age) are still accepted."""
+    request.getfixturevalue("clock").move_to(frozen_at(datetime.date.fromisoformat(day)))
+    log_in_and_open_the_portfolio(page, live_server)
+    page.get_by_role("link", name="Investigation : 1").click()
+    expect(page.locator("#results h2")).to_have_text("1 startup")
