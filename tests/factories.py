@@ -11,6 +11,7 @@ from committees.enums import ReviewStatus, SessionStatus
 from metrics.enums import Aggregation, BudgetActivity, Dimension, MeasurementSource, ResourceType
 from metrics.models import BudgetLine, Metric, MetricDefinition
 from metrics.services import measurements_record, parse_month
+from startups.dates import Semester
 from startups.enums import EventKind, FundingSource, Lifecycle, TeamRole
 from startups.models import (
     Contribution,
@@ -207,13 +208,19 @@ def add_measurements(metric, values: dict[str, int | str]):
     )
 
 
+def last_full_semester() -> Semester:
+    return Semester.of(timezone.localdate()) - 1
+
+
 class BudgetLineFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = BudgetLine
 
+    """An actual spending line of the last full semester."""
+
     startup = factory.SubFactory(StartupFactory)
-    year = 2026
-    half = 1
+    year = factory.LazyFunction(lambda: last_full_semester().year)
+    half = factory.LazyFunction(lambda: last_full_semester().half)
     activity = BudgetActivity.DEVELOPMENT
     resource_type = ResourceType.CONTRACTORS
     committed = Decimal("120000")
