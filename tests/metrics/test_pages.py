@@ -18,7 +18,7 @@ from tests.factories import (
     StartupFactory,
     add_measurements,
 )
-from tests.utils import TODAY, get_page, month, month_start
+from tests.utils import PARIS, TODAY, get_page, month, month_start
 
 CURRENT = Semester.of(TODAY)
 LAST = CURRENT.previous  # the last full semester
@@ -501,3 +501,14 @@ def test_impact_panel_is_a_sentence_for_others(client, outsider, startup, dossie
     content = text(client.get(startup.get_absolute_url()))
     assert "Les indicateurs d’impact sont réservés" in content
     assert "Dossiers déposés" not in content
+
+
+def test_the_month_is_paris_s_at_midnight_new_year(client, staff, startup, dossiers, clock):
+    """At 00:30 on 1 January in Paris it is still 31 December in UTC: January is this month."""
+    clock.move_to(datetime.datetime(2027, 1, 1, 0, 30, tzinfo=PARIS))
+    client.force_login(staff)
+    data = {"mois": "2027-01", f"indicateur-{dossiers.pk}": "61000"}
+    assert client.post(values_url(startup), data).status_code == 302
+    assert Measurement.objects.get(metric=dossiers, month="2027-01-01").value == 61000
+    data["mois"] = "2027-02"
+    assert client.post(values_url(startup), data).status_code == 400
