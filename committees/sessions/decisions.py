@@ -23,9 +23,10 @@ from django.utils import timezone
 
 from accounts.tasks import send_email
 from metrics.models import Metric, Objective
+from startups import services as startup_services
 from startups.dates import add_months
-from startups.enums import EventKind, FundingSource, Lifecycle
-from startups.models import Contribution, FundingRound, Phase, Startup, StartupEvent, TeamMembership
+from startups.enums import FundingSource, Lifecycle
+from startups.models import FundingRound, Startup, TeamMembership
 
 from ..audit import audit
 from ..enums import (
@@ -50,14 +51,6 @@ MAX_OBJECTIVES = 3
 # The next committee is due 45 days before the money of the new round runs out (DESIGN §1).
 NEXT_COMMITTEE_BEFORE_END_DAYS = 45
 CENT = Decimal("0.01")
-# The beta.gouv.fr phase name a decision opens for each lifecycle step.
-PHASE_NAME = {
-    Lifecycle.INVESTIGATION: "investigation",
-    Lifecycle.CONSTRUCTION: "construction",
-    Lifecycle.ACCELERATION: "acceleration",
-    Lifecycle.TRANSFER: "transfer",
-    Lifecycle.STOPPED: "abandon",
-}
 
 
 def round_label(session: Session) -> str:
@@ -227,12 +220,14 @@ class Terms:
             raise ValidationError(errors)
 
 
-def create_round(review: Review, terms: Terms, *, label: str = "") -> FundingRound:
+def create_round(
+    review: Review, terms: Terms, *, today: datetime.date, label: str = ""
+) -> FundingRound:
     startup = review.startup
     label = label or round_label(review.session)
     if FundingRound.objects.filter(startup=startup, label=label).exists():
         label = f"{label} (passage {review.pk})"
-    funding_round = FundingRound.objects.create(
+    return startup_services.funding_round_create(
         startup=startup,
         label=label,
         source=FundingSource.DECISION,
@@ -240,15 +235,9 @@ def create_round(review: Review, terms: Terms, *, label: str = "") -> FundingRou
         end=terms.end,
         is_provisional=terms.is_provisional,
         amount_granted=terms.amount,
-    )
-    add_contributions(funding_round, terms.amount)
-    return funding_round
-
-
-def add_contributions(funding_round: FundingRound, amount: Decimal) -> None:
-    Contribution.objects.bulk_create(
-        Contribution(funding_round=funding_round, organisation_id=pk, amount=share)
-        for pk, share in split_amount(amount, funding_round.startup)
+        # Split once the round exists, as the split reads the startup's last round.
+        contributions=lambda funding_round: split_amount(terms.amount, startup),
+        today=today,
     )
 
 
@@ -265,25 +254,6 @@ def create_objectives(decision: Decision, objectives: list, session: Session) ->
     decision.objectives.add(*created)
 
 
-def change_phase(startup: Startup, lifecycle: str, *, on: datetime.date, comment: str) -> None:
-    """Close the current phase the day before `on` and open `lifecycle` on `on`."""
-    phases = list(Phase.objects.select_for_update().filter(startup=startup).order_by("position"))
-    current = next((phase for phase in phases if phase.end is None), None)
-    if current is not None:
-        if current.lifecycle == lifecycle:
-            return
-        current.end = max(on - datetime.timedelta(days=1), current.start)
-        current.save(update_fields=["end"])
-    Phase.objects.create(
-        startup=startup,
-        position=(phases[-1].position + 1) if phases else 0,
-        lifecycle=lifecycle,
-        name=PHASE_NAME[Lifecycle(lifecycle)],
-        start=max(on, current.end + datetime.timedelta(days=1)) if current else on,
-        comment=comment,
-    )
-
-
 def event_comment(decision: Decision) -> str:
     text = f"{decision.get_outcome_display()}"
     if decision.outcome != Outcome.STOP:
@@ -298,29 +268,27 @@ def event_comment(decision: Decision) -> str:
 def apply_terms(
     review: Review, terms: Terms, decision: Decision, *, today: datetime.date
 ) -> Decision:
-    """Everything a decision creates, in the caller's transaction."""
+    """Everything a decision creates, in the caller's transaction; the startup's derived
+    fields are refreshed once, at the end."""
     session = review.session
     startup = review.startup
-    if terms.outcome != Outcome.STOP:
-        decision.funding_round = create_round(review, terms)
-    decision.save()
-    if terms.objectives:
-        create_objectives(decision, terms.objectives, session)
-    if terms.phase_change:
-        change_phase(
-            startup,
-            terms.phase_change,
-            on=session.date,
-            comment=f"Décision du comité du {session.date:%d/%m/%Y}",
+    with startup_services.derived_refreshed_once(startup=startup, today=today):
+        if terms.outcome != Outcome.STOP:
+            decision.funding_round = create_round(review, terms, today=today)
+        decision.save()
+        if terms.objectives:
+            create_objectives(decision, terms.objectives, session)
+        if terms.phase_change:
+            startup_services.phase_change(
+                startup=startup,
+                lifecycle=terms.phase_change,
+                on=session.date,
+                comment=f"Décision du comité du {session.date:%d/%m/%Y}",
+                today=today,
+            )
+        startup_services.committee_event_record(
+            startup=startup, on=session.date, comment=event_comment(decision), today=today
         )
-    StartupEvent.objects.create(
-        startup=startup,
-        kind=EventKind.COMMITTEE,
-        name="committee",
-        date=session.date,
-        comment=event_comment(decision),
-    )
-    startup.refresh_derived(today=today)
     return decision
 
 
@@ -453,29 +421,32 @@ def decision_correct(
         objectives=objectives,
     )
     if locked.funding_round_id:
-        FundingRound.objects.filter(pk=locked.funding_round_id).update(amount_granted=0)
-        Contribution.objects.filter(funding_round_id=locked.funding_round_id).delete()
+        startup_services.funding_round_cancel(funding_round_id=locked.funding_round_id)
     correction = Decision(
         review=review,
         corrects=locked,
         snapshot=locked.snapshot,
         **decision_fields(terms, conditions=conditions, reason=reason, by=by),
     )
-    if terms.outcome != Outcome.STOP:
-        correction.funding_round = create_round(
-            review, terms, label=f"{round_label(review.session)}, corrigée (n° {locked.pk})"
-        )
-    correction.save()
-    if terms.objectives:
-        create_objectives(correction, terms.objectives, review.session)
-    if terms.phase_change:
-        change_phase(
-            review.startup,
-            terms.phase_change,
-            on=today,
-            comment=f"Correction de la décision du comité du {review.session.date:%d/%m/%Y}",
-        )
-    review.startup.refresh_derived(today=today)
+    with startup_services.derived_refreshed_once(startup=review.startup, today=today):
+        if terms.outcome != Outcome.STOP:
+            correction.funding_round = create_round(
+                review,
+                terms,
+                today=today,
+                label=f"{round_label(review.session)}, corrigée (n° {locked.pk})",
+            )
+        correction.save()
+        if terms.objectives:
+            create_objectives(correction, terms.objectives, review.session)
+        if terms.phase_change:
+            startup_services.phase_change(
+                startup=review.startup,
+                lifecycle=terms.phase_change,
+                on=today,
+                comment=f"Correction de la décision du comité du {review.session.date:%d/%m/%Y}",
+                today=today,
+            )
     audit(
         action=AuditAction.DECISION_CORRECTED,
         actor=by,
