@@ -10,7 +10,7 @@ never changed.
 """
 
 import datetime
-from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from decimal import ROUND_DOWN, Decimal
 from functools import partial
 
@@ -150,74 +150,95 @@ def snapshot(review: Review, result: Tally, *, today: datetime.date) -> dict:
     )
 
 
+@dataclass(frozen=True)
 class Terms:
-    """The checked terms of a decision (amount, period, phase), from what the chair typed."""
+    """The terms of a decision, as the chair typed them (`DecisionForm.terms()`), and once
+    `validate()` has checked them against the agenda item and filled in the defaults."""
 
-    def __init__(
-        self,
-        *,
-        review: Review,
-        outcome: str,
-        amount: Decimal | None,
-        months: int | None,
-        is_provisional: bool,
-        start: datetime.date | None,
-        phase_change: str,
-        next_committee_on: datetime.date | None,
-        objectives: Iterable,
-    ):
-        errors: dict[str, str] = {}
-        if outcome not in Outcome.values:
-            raise ValidationError({"outcome": "Choisir refinancer, ajuster ou arrêter."})
-        startup = review.startup
-        self.outcome = outcome
-        self.objectives = list(objectives or [])
-        if outcome == Outcome.STOP:
-            self.amount, self.months, self.start, self.is_provisional = (
-                Decimal(0),
-                None,
-                None,
-                False,
+    outcome: str
+    amount: Decimal | None = None
+    months: int | None = None
+    is_provisional: bool = False
+    start: datetime.date | None = None
+    conditions: str = ""
+    reason: str = ""
+    # (metric or its pk, target, due date) for each objective set for the next semester.
+    objectives: tuple = ()
+    phase_change: str = ""
+    next_committee_on: datetime.date | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "objectives", tuple(self.objectives or ()))
+
+    @property
+    def end(self) -> datetime.date | None:
+        return add_months(self.start, self.months) if self.start and self.months else None
+
+    def validate(
+        self, *, review: Review, majority: str | None = None, correction: bool = False
+    ) -> "Terms":
+        """The terms checked for this agenda item, with the defaults filled in (a stop grants
+        nothing and stops the startup), or a `ValidationError` by field. A decision that
+        departs from the vote's `majority`, and any correction, says why."""
+        if correction and not self.reason.strip():
+            raise ValidationError({"reason": "Indiquer le motif de la correction."})
+        if not correction and self.outcome != majority and not self.reason.strip():
+            raise ValidationError(
+                {"reason": "La décision s’écarte de la majorité du vote : indiquer le motif."}
             )
-            self.phase_change = Lifecycle.STOPPED
-            self.next_committee_on = None
-            self.end = None
+        if self.outcome not in Outcome.values:
+            raise ValidationError({"outcome": "Choisir refinancer, ajuster ou arrêter."})
+        errors: dict[str, str] = {}
+        startup = review.startup
+        if self.outcome == Outcome.STOP:
+            checked = replace(
+                self,
+                amount=Decimal(0),
+                months=None,
+                start=None,
+                is_provisional=False,
+                phase_change=Lifecycle.STOPPED,
+                next_committee_on=None,
+            )
         else:
-            if amount is None:
+            if self.amount is None:
                 errors["amount"] = "Indiquer le montant accordé."
-            elif amount < 0:
+            elif self.amount < 0:
                 errors["amount"] = "Un montant ne peut pas être négatif."
-            if is_provisional:
-                months = months or max(PROVISIONAL_MONTHS)
+            if self.is_provisional:
+                months = self.months or max(PROVISIONAL_MONTHS)
                 if months not in PROVISIONAL_MONTHS:
                     errors["months"] = "Un budget provisoire couvre un ou deux mois."
             else:
-                months = months or DEFAULT_MONTHS
+                months = self.months or DEFAULT_MONTHS
                 if not 1 <= months <= 12:
                     errors["months"] = "Une durée va d’un à douze mois."
-            self.amount, self.months, self.is_provisional = amount, months, is_provisional
-            self.start = start or default_start(startup, review.session)
-            self.end = add_months(self.start, months) if not errors else None
-            self.phase_change = phase_change or ""
-            self.next_committee_on = next_committee_on or (
-                default_next_committee(self.start, months) if not errors else None
+            start = self.start or default_start(startup, review.session)
+            checked = replace(
+                self,
+                months=months,
+                start=start,
+                phase_change=self.phase_change or "",
+                next_committee_on=self.next_committee_on
+                or (default_next_committee(start, months) if not errors else None),
             )
-        if self.phase_change and self.phase_change not in Lifecycle.values:
+        if checked.phase_change and checked.phase_change not in Lifecycle.values:
             errors["phase_change"] = "Choisir une phase de la liste."
         elif (
-            self.phase_change
-            and self.phase_change == startup.current_phase
-            and outcome != Outcome.STOP
+            checked.phase_change
+            and checked.phase_change == startup.current_phase
+            and checked.outcome != Outcome.STOP
         ):
             errors["phase_change"] = "La startup est déjà dans cette phase."
-        if len(self.objectives) > MAX_OBJECTIVES:
+        if len(checked.objectives) > MAX_OBJECTIVES:
             errors["objectives"] = f"Au plus {MAX_OBJECTIVES} objectifs."
         metric_ids = set(Metric.objects.filter(startup=startup).values_list("pk", flat=True))
-        for metric, _target, _due_on in self.objectives:
+        for metric, _target, _due_on in checked.objectives:
             if getattr(metric, "pk", metric) not in metric_ids:
                 errors["objectives"] = "Un objectif porte sur un indicateur de la startup."
         if errors:
             raise ValidationError(errors)
+        return checked
 
 
 def create_round(
@@ -292,15 +313,15 @@ def apply_terms(
     return decision
 
 
-def decision_fields(terms: Terms, *, conditions: str, reason: str, by) -> dict:
+def decision_fields(terms: Terms, *, by) -> dict:
     return {
         "outcome": terms.outcome,
         "amount": terms.amount,
         "months": terms.months,
         "start": terms.start,
         "is_provisional": terms.is_provisional,
-        "conditions": conditions.strip(),
-        "reason": reason.strip(),
+        "conditions": terms.conditions.strip(),
+        "reason": terms.reason.strip(),
         "phase_change": terms.phase_change,
         "next_committee_on": terms.next_committee_on,
         "recorded_by": by if by is not None and by.is_authenticated else None,
@@ -309,20 +330,7 @@ def decision_fields(terms: Terms, *, conditions: str, reason: str, by) -> dict:
 
 @transaction.atomic
 def decision_record(
-    *,
-    review: Review,
-    outcome: str,
-    amount: Decimal | None = None,
-    months: int | None = None,
-    is_provisional: bool = False,
-    start: datetime.date | None = None,
-    conditions: str = "",
-    reason: str = "",
-    objectives: Iterable = (),
-    phase_change: str = "",
-    next_committee_on: datetime.date | None = None,
-    by,
-    today: datetime.date | None = None,
+    *, review: Review, terms: Terms, by, today: datetime.date | None = None
 ) -> Decision:
     """The chair records the committee's decision on an item whose vote is closed, while the
     session is open. A decision that departs from the vote's majority says why."""
@@ -340,25 +348,11 @@ def decision_record(
     if locked.status != ReviewStatus.VOTED:
         raise ValidationError("La décision s’enregistre une fois le vote clos.")
     result = tally(locked)
-    if outcome != result.outcome and not reason.strip():
-        raise ValidationError(
-            {"reason": "La décision s’écarte de la majorité du vote : indiquer le motif."}
-        )
-    terms = Terms(
-        review=locked,
-        outcome=outcome,
-        amount=amount,
-        months=months,
-        is_provisional=is_provisional,
-        start=start,
-        phase_change=phase_change,
-        next_committee_on=next_committee_on,
-        objectives=objectives,
-    )
+    terms = terms.validate(review=locked, majority=result.outcome)
     decision = Decision(
         review=locked,
         snapshot=snapshot(locked, result, today=today),
-        **decision_fields(terms, conditions=conditions, reason=reason, by=by),
+        **decision_fields(terms, by=by),
     )
     apply_terms(locked, terms, decision, today=today)
     Review.objects.filter(pk=locked.pk).update(status=ReviewStatus.DECIDED)
@@ -378,20 +372,7 @@ def decision_record(
 
 @transaction.atomic
 def decision_correct(
-    *,
-    decision: Decision,
-    outcome: str,
-    amount: Decimal | None = None,
-    months: int | None = None,
-    is_provisional: bool = False,
-    start: datetime.date | None = None,
-    conditions: str = "",
-    reason: str,
-    objectives: Iterable = (),
-    phase_change: str = "",
-    next_committee_on: datetime.date | None = None,
-    by,
-    today: datetime.date | None = None,
+    *, decision: Decision, terms: Terms, by, today: datetime.date | None = None
 ) -> Decision:
     """A correction after the session is closed: a new decision pointing to the one it
     corrects (never changed), with its own round, objectives and phase change. The round of the
@@ -407,26 +388,16 @@ def decision_correct(
         )
     if Decision.objects.filter(corrects=locked).exists():
         raise ValidationError("Cette décision a déjà été corrigée : corriger la plus récente.")
-    if not reason.strip():
-        raise ValidationError({"reason": "Indiquer le motif de la correction."})
-    terms = Terms(
-        review=review,
-        outcome=outcome,
-        amount=amount,
-        months=months,
-        is_provisional=is_provisional,
-        start=start or locked.start,
-        phase_change=phase_change,
-        next_committee_on=next_committee_on,
-        objectives=objectives,
-    )
+    # The period of the corrected decision unless the correction says otherwise.
+    terms = replace(terms, start=terms.start or locked.start)
+    terms = terms.validate(review=review, correction=True)
     if locked.funding_round_id:
         startup_services.funding_round_cancel(funding_round_id=locked.funding_round_id)
     correction = Decision(
         review=review,
         corrects=locked,
         snapshot=locked.snapshot,
-        **decision_fields(terms, conditions=conditions, reason=reason, by=by),
+        **decision_fields(terms, by=by),
     )
     with startup_services.derived_refreshed_once(startup=review.startup, today=today):
         if terms.outcome != Outcome.STOP:
