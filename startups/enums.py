@@ -39,6 +39,14 @@ PHASE_NAMES: dict[str, PhaseName] = {
     "abandon": PhaseName(Lifecycle.STOPPED, "Abandon", False),
 }
 IN_PROGRAMME_PHASE_NAMES = [name for name, phase in PHASE_NAMES.items() if phase.in_programme]
+# The beta.gouv.fr phase name a phase opened by Comité gets for each lifecycle step.
+LIFECYCLE_PHASE_NAME = {
+    Lifecycle.INVESTIGATION: "investigation",
+    Lifecycle.CONSTRUCTION: "construction",
+    Lifecycle.ACCELERATION: "acceleration",
+    Lifecycle.TRANSFER: "transfer",
+    Lifecycle.STOPPED: "abandon",
+}
 
 
 class EventKind(models.TextChoices):

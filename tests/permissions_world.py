@@ -21,7 +21,7 @@ from committees.enums import (
     Outcome,
 )
 from committees.models import Attendance, CommitteeMember, Document, Vote
-from committees.sessions.decisions import decision_record
+from committees.sessions.decisions import Terms, decision_record
 from metrics.tokens import api_token_issue
 from tests.committees.reports import submitted_report
 from tests.factories import (
@@ -113,7 +113,10 @@ def build_side(name: str) -> Side:
             review=review, member=seat, choice="refinance", amount=Decimal("240000"), months=6
         )
     decision_record(
-        review=review, outcome=Outcome.REFINANCE, amount=Decimal("240000"), by=chair, today=TODAY
+        review=review,
+        terms=Terms(outcome=Outcome.REFINANCE, amount=Decimal("240000")),
+        by=chair,
+        today=TODAY,
     )
     metric = MetricFactory(startup=startup, label=f"Dossiers déposés {name}")
     add_measurements(metric, {month(-2): 100, month(-1): 120})

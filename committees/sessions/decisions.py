@@ -10,7 +10,7 @@ never changed.
 """
 
 import datetime
-from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from decimal import ROUND_DOWN, Decimal
 from functools import partial
 
@@ -23,9 +23,10 @@ from django.utils import timezone
 
 from accounts.tasks import send_email
 from metrics.models import Metric, Objective
+from startups import services as startup_services
 from startups.dates import add_months
-from startups.enums import EventKind, FundingSource, Lifecycle
-from startups.models import Contribution, FundingRound, Phase, Startup, StartupEvent, TeamMembership
+from startups.enums import FundingSource, Lifecycle
+from startups.models import FundingRound, Startup, TeamMembership
 
 from ..audit import audit
 from ..enums import (
@@ -50,14 +51,6 @@ MAX_OBJECTIVES = 3
 # The next committee is due 45 days before the money of the new round runs out (DESIGN §1).
 NEXT_COMMITTEE_BEFORE_END_DAYS = 45
 CENT = Decimal("0.01")
-# The beta.gouv.fr phase name a decision opens for each lifecycle step.
-PHASE_NAME = {
-    Lifecycle.INVESTIGATION: "investigation",
-    Lifecycle.CONSTRUCTION: "construction",
-    Lifecycle.ACCELERATION: "acceleration",
-    Lifecycle.TRANSFER: "transfer",
-    Lifecycle.STOPPED: "abandon",
-}
 
 
 def round_label(session: Session) -> str:
@@ -157,82 +150,105 @@ def snapshot(review: Review, result: Tally, *, today: datetime.date) -> dict:
     )
 
 
+@dataclass(frozen=True)
 class Terms:
-    """The checked terms of a decision (amount, period, phase), from what the chair typed."""
+    """The terms of a decision, as the chair typed them (`DecisionForm.terms()`), and once
+    `validate()` has checked them against the agenda item and filled in the defaults."""
 
-    def __init__(
-        self,
-        *,
-        review: Review,
-        outcome: str,
-        amount: Decimal | None,
-        months: int | None,
-        is_provisional: bool,
-        start: datetime.date | None,
-        phase_change: str,
-        next_committee_on: datetime.date | None,
-        objectives: Iterable,
-    ):
-        errors: dict[str, str] = {}
-        if outcome not in Outcome.values:
-            raise ValidationError({"outcome": "Choisir refinancer, ajuster ou arrêter."})
-        startup = review.startup
-        self.outcome = outcome
-        self.objectives = list(objectives or [])
-        if outcome == Outcome.STOP:
-            self.amount, self.months, self.start, self.is_provisional = (
-                Decimal(0),
-                None,
-                None,
-                False,
+    outcome: str
+    amount: Decimal | None = None
+    months: int | None = None
+    is_provisional: bool = False
+    start: datetime.date | None = None
+    conditions: str = ""
+    reason: str = ""
+    # (metric or its pk, target, due date) for each objective set for the next semester.
+    objectives: tuple = ()
+    phase_change: str = ""
+    next_committee_on: datetime.date | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "objectives", tuple(self.objectives or ()))
+
+    @property
+    def end(self) -> datetime.date | None:
+        return add_months(self.start, self.months) if self.start and self.months else None
+
+    def validate(
+        self, *, review: Review, majority: str | None = None, correction: bool = False
+    ) -> "Terms":
+        """The terms checked for this agenda item, with the defaults filled in (a stop grants
+        nothing and stops the startup), or a `ValidationError` by field. A decision that
+        departs from the vote's `majority`, and any correction, says why."""
+        if correction and not self.reason.strip():
+            raise ValidationError({"reason": "Indiquer le motif de la correction."})
+        if not correction and self.outcome != majority and not self.reason.strip():
+            raise ValidationError(
+                {"reason": "La décision s’écarte de la majorité du vote : indiquer le motif."}
             )
-            self.phase_change = Lifecycle.STOPPED
-            self.next_committee_on = None
-            self.end = None
+        if self.outcome not in Outcome.values:
+            raise ValidationError({"outcome": "Choisir refinancer, ajuster ou arrêter."})
+        errors: dict[str, str] = {}
+        startup = review.startup
+        if self.outcome == Outcome.STOP:
+            checked = replace(
+                self,
+                amount=Decimal(0),
+                months=None,
+                start=None,
+                is_provisional=False,
+                phase_change=Lifecycle.STOPPED,
+                next_committee_on=None,
+            )
         else:
-            if amount is None:
+            if self.amount is None:
                 errors["amount"] = "Indiquer le montant accordé."
-            elif amount < 0:
+            elif self.amount < 0:
                 errors["amount"] = "Un montant ne peut pas être négatif."
-            if is_provisional:
-                months = months or max(PROVISIONAL_MONTHS)
+            if self.is_provisional:
+                months = self.months or max(PROVISIONAL_MONTHS)
                 if months not in PROVISIONAL_MONTHS:
                     errors["months"] = "Un budget provisoire couvre un ou deux mois."
             else:
-                months = months or DEFAULT_MONTHS
+                months = self.months or DEFAULT_MONTHS
                 if not 1 <= months <= 12:
                     errors["months"] = "Une durée va d’un à douze mois."
-            self.amount, self.months, self.is_provisional = amount, months, is_provisional
-            self.start = start or default_start(startup, review.session)
-            self.end = add_months(self.start, months) if not errors else None
-            self.phase_change = phase_change or ""
-            self.next_committee_on = next_committee_on or (
-                default_next_committee(self.start, months) if not errors else None
+            start = self.start or default_start(startup, review.session)
+            checked = replace(
+                self,
+                months=months,
+                start=start,
+                phase_change=self.phase_change or "",
+                next_committee_on=self.next_committee_on
+                or (default_next_committee(start, months) if not errors else None),
             )
-        if self.phase_change and self.phase_change not in Lifecycle.values:
+        if checked.phase_change and checked.phase_change not in Lifecycle.values:
             errors["phase_change"] = "Choisir une phase de la liste."
         elif (
-            self.phase_change
-            and self.phase_change == startup.current_phase
-            and outcome != Outcome.STOP
+            checked.phase_change
+            and checked.phase_change == startup.current_phase
+            and checked.outcome != Outcome.STOP
         ):
             errors["phase_change"] = "La startup est déjà dans cette phase."
-        if len(self.objectives) > MAX_OBJECTIVES:
+        if len(checked.objectives) > MAX_OBJECTIVES:
             errors["objectives"] = f"Au plus {MAX_OBJECTIVES} objectifs."
         metric_ids = set(Metric.objects.filter(startup=startup).values_list("pk", flat=True))
-        for metric, _target, _due_on in self.objectives:
+        for metric, _target, _due_on in checked.objectives:
             if getattr(metric, "pk", metric) not in metric_ids:
                 errors["objectives"] = "Un objectif porte sur un indicateur de la startup."
         if errors:
             raise ValidationError(errors)
+        return checked
 
 
-def create_round(review: Review, terms: Terms, *, label: str = "") -> FundingRound:
+def create_round(
+    review: Review, terms: Terms, *, today: datetime.date, label: str = ""
+) -> FundingRound:
     startup = review.startup
     label = label or round_label(review.session)
     if FundingRound.objects.filter(startup=startup, label=label).exists():
         label = f"{label} (passage {review.pk})"
-    funding_round = FundingRound.objects.create(
+    return startup_services.funding_round_create(
         startup=startup,
         label=label,
         source=FundingSource.DECISION,
@@ -240,15 +256,9 @@ def create_round(review: Review, terms: Terms, *, label: str = "") -> FundingRou
         end=terms.end,
         is_provisional=terms.is_provisional,
         amount_granted=terms.amount,
-    )
-    add_contributions(funding_round, terms.amount)
-    return funding_round
-
-
-def add_contributions(funding_round: FundingRound, amount: Decimal) -> None:
-    Contribution.objects.bulk_create(
-        Contribution(funding_round=funding_round, organisation_id=pk, amount=share)
-        for pk, share in split_amount(amount, funding_round.startup)
+        # Split once the round exists, as the split reads the startup's last round.
+        contributions=lambda funding_round: split_amount(terms.amount, startup),
+        today=today,
     )
 
 
@@ -265,25 +275,6 @@ def create_objectives(decision: Decision, objectives: list, session: Session) ->
     decision.objectives.add(*created)
 
 
-def change_phase(startup: Startup, lifecycle: str, *, on: datetime.date, comment: str) -> None:
-    """Close the current phase the day before `on` and open `lifecycle` on `on`."""
-    phases = list(Phase.objects.select_for_update().filter(startup=startup).order_by("position"))
-    current = next((phase for phase in phases if phase.end is None), None)
-    if current is not None:
-        if current.lifecycle == lifecycle:
-            return
-        current.end = max(on - datetime.timedelta(days=1), current.start)
-        current.save(update_fields=["end"])
-    Phase.objects.create(
-        startup=startup,
-        position=(phases[-1].position + 1) if phases else 0,
-        lifecycle=lifecycle,
-        name=PHASE_NAME[Lifecycle(lifecycle)],
-        start=max(on, current.end + datetime.timedelta(days=1)) if current else on,
-        comment=comment,
-    )
-
-
 def event_comment(decision: Decision) -> str:
     text = f"{decision.get_outcome_display()}"
     if decision.outcome != Outcome.STOP:
@@ -298,41 +289,39 @@ def event_comment(decision: Decision) -> str:
 def apply_terms(
     review: Review, terms: Terms, decision: Decision, *, today: datetime.date
 ) -> Decision:
-    """Everything a decision creates, in the caller's transaction."""
+    """Everything a decision creates, in the caller's transaction; the startup's derived
+    fields are refreshed once, at the end."""
     session = review.session
     startup = review.startup
-    if terms.outcome != Outcome.STOP:
-        decision.funding_round = create_round(review, terms)
-    decision.save()
-    if terms.objectives:
-        create_objectives(decision, terms.objectives, session)
-    if terms.phase_change:
-        change_phase(
-            startup,
-            terms.phase_change,
-            on=session.date,
-            comment=f"Décision du comité du {session.date:%d/%m/%Y}",
+    with startup_services.derived_refreshed_once(startup=startup, today=today):
+        if terms.outcome != Outcome.STOP:
+            decision.funding_round = create_round(review, terms, today=today)
+        decision.save()
+        if terms.objectives:
+            create_objectives(decision, terms.objectives, session)
+        if terms.phase_change:
+            startup_services.phase_change(
+                startup=startup,
+                lifecycle=terms.phase_change,
+                on=session.date,
+                comment=f"Décision du comité du {session.date:%d/%m/%Y}",
+                today=today,
+            )
+        startup_services.committee_event_record(
+            startup=startup, on=session.date, comment=event_comment(decision), today=today
         )
-    StartupEvent.objects.create(
-        startup=startup,
-        kind=EventKind.COMMITTEE,
-        name="committee",
-        date=session.date,
-        comment=event_comment(decision),
-    )
-    startup.refresh_derived(today=today)
     return decision
 
 
-def decision_fields(terms: Terms, *, conditions: str, reason: str, by) -> dict:
+def decision_fields(terms: Terms, *, by) -> dict:
     return {
         "outcome": terms.outcome,
         "amount": terms.amount,
         "months": terms.months,
         "start": terms.start,
         "is_provisional": terms.is_provisional,
-        "conditions": conditions.strip(),
-        "reason": reason.strip(),
+        "conditions": terms.conditions.strip(),
+        "reason": terms.reason.strip(),
         "phase_change": terms.phase_change,
         "next_committee_on": terms.next_committee_on,
         "recorded_by": by if by is not None and by.is_authenticated else None,
@@ -341,20 +330,7 @@ def decision_fields(terms: Terms, *, conditions: str, reason: str, by) -> dict:
 
 @transaction.atomic
 def decision_record(
-    *,
-    review: Review,
-    outcome: str,
-    amount: Decimal | None = None,
-    months: int | None = None,
-    is_provisional: bool = False,
-    start: datetime.date | None = None,
-    conditions: str = "",
-    reason: str = "",
-    objectives: Iterable = (),
-    phase_change: str = "",
-    next_committee_on: datetime.date | None = None,
-    by,
-    today: datetime.date | None = None,
+    *, review: Review, terms: Terms, by, today: datetime.date | None = None
 ) -> Decision:
     """The chair records the committee's decision on an item whose vote is closed, while the
     session is open. A decision that departs from the vote's majority says why."""
@@ -372,25 +348,11 @@ def decision_record(
     if locked.status != ReviewStatus.VOTED:
         raise ValidationError("La décision s’enregistre une fois le vote clos.")
     result = tally(locked)
-    if outcome != result.outcome and not reason.strip():
-        raise ValidationError(
-            {"reason": "La décision s’écarte de la majorité du vote : indiquer le motif."}
-        )
-    terms = Terms(
-        review=locked,
-        outcome=outcome,
-        amount=amount,
-        months=months,
-        is_provisional=is_provisional,
-        start=start,
-        phase_change=phase_change,
-        next_committee_on=next_committee_on,
-        objectives=objectives,
-    )
+    terms = terms.validate(review=locked, majority=result.outcome)
     decision = Decision(
         review=locked,
         snapshot=snapshot(locked, result, today=today),
-        **decision_fields(terms, conditions=conditions, reason=reason, by=by),
+        **decision_fields(terms, by=by),
     )
     apply_terms(locked, terms, decision, today=today)
     Review.objects.filter(pk=locked.pk).update(status=ReviewStatus.DECIDED)
@@ -410,20 +372,7 @@ def decision_record(
 
 @transaction.atomic
 def decision_correct(
-    *,
-    decision: Decision,
-    outcome: str,
-    amount: Decimal | None = None,
-    months: int | None = None,
-    is_provisional: bool = False,
-    start: datetime.date | None = None,
-    conditions: str = "",
-    reason: str,
-    objectives: Iterable = (),
-    phase_change: str = "",
-    next_committee_on: datetime.date | None = None,
-    by,
-    today: datetime.date | None = None,
+    *, decision: Decision, terms: Terms, by, today: datetime.date | None = None
 ) -> Decision:
     """A correction after the session is closed: a new decision pointing to the one it
     corrects (never changed), with its own round, objectives and phase change. The round of the
@@ -439,43 +388,36 @@ def decision_correct(
         )
     if Decision.objects.filter(corrects=locked).exists():
         raise ValidationError("Cette décision a déjà été corrigée : corriger la plus récente.")
-    if not reason.strip():
-        raise ValidationError({"reason": "Indiquer le motif de la correction."})
-    terms = Terms(
-        review=review,
-        outcome=outcome,
-        amount=amount,
-        months=months,
-        is_provisional=is_provisional,
-        start=start or locked.start,
-        phase_change=phase_change,
-        next_committee_on=next_committee_on,
-        objectives=objectives,
-    )
+    # The period of the corrected decision unless the correction says otherwise.
+    terms = replace(terms, start=terms.start or locked.start)
+    terms = terms.validate(review=review, correction=True)
     if locked.funding_round_id:
-        FundingRound.objects.filter(pk=locked.funding_round_id).update(amount_granted=0)
-        Contribution.objects.filter(funding_round_id=locked.funding_round_id).delete()
+        startup_services.funding_round_cancel(funding_round_id=locked.funding_round_id)
     correction = Decision(
         review=review,
         corrects=locked,
         snapshot=locked.snapshot,
-        **decision_fields(terms, conditions=conditions, reason=reason, by=by),
+        **decision_fields(terms, by=by),
     )
-    if terms.outcome != Outcome.STOP:
-        correction.funding_round = create_round(
-            review, terms, label=f"{round_label(review.session)}, corrigée (n° {locked.pk})"
-        )
-    correction.save()
-    if terms.objectives:
-        create_objectives(correction, terms.objectives, review.session)
-    if terms.phase_change:
-        change_phase(
-            review.startup,
-            terms.phase_change,
-            on=today,
-            comment=f"Correction de la décision du comité du {review.session.date:%d/%m/%Y}",
-        )
-    review.startup.refresh_derived(today=today)
+    with startup_services.derived_refreshed_once(startup=review.startup, today=today):
+        if terms.outcome != Outcome.STOP:
+            correction.funding_round = create_round(
+                review,
+                terms,
+                today=today,
+                label=f"{round_label(review.session)}, corrigée (n° {locked.pk})",
+            )
+        correction.save()
+        if terms.objectives:
+            create_objectives(correction, terms.objectives, review.session)
+        if terms.phase_change:
+            startup_services.phase_change(
+                startup=review.startup,
+                lifecycle=terms.phase_change,
+                on=today,
+                comment=f"Correction de la décision du comité du {review.session.date:%d/%m/%Y}",
+                today=today,
+            )
     audit(
         action=AuditAction.DECISION_CORRECTED,
         actor=by,

@@ -30,6 +30,7 @@ from .access import get_session_for
 from .decisions import (
     DEFAULT_MONTHS,
     MAX_OBJECTIVES,
+    Terms,
     decision_correct,
     decision_record,
     default_next_committee,
@@ -128,11 +129,12 @@ class DecisionForm(DsfrBaseForm):
             self.add_error("amount", "Indiquer le montant accordé.")
         return data
 
-    def terms(self) -> dict:
+    def terms(self) -> Terms:
+        """The terms typed, for the service to check (`Terms.validate`)."""
         data = self.cleaned_data
         fields = ["outcome", "amount", "months", "is_provisional", "start", "conditions"]
         fields += ["reason", "phase_change", "next_committee_on"]
-        return {name: data[name] for name in fields} | {"objectives": self.objectives}
+        return Terms(**{name: data[name] for name in fields}, objectives=self.objectives)
 
 
 def add_errors(form: forms.Form, error: ValidationError) -> None:
@@ -185,9 +187,9 @@ def review_decide(request, pk, review_pk):
     if request.method == "POST" and decidable and form.is_valid():
         try:
             if correcting:
-                decision = decision_correct(decision=current, **form.terms(), by=request.user)
+                decision = decision_correct(decision=current, terms=form.terms(), by=request.user)
             else:
-                decision = decision_record(review=review, **form.terms(), by=request.user)
+                decision = decision_record(review=review, terms=form.terms(), by=request.user)
         except ValidationError as error:
             add_errors(form, error)
         else:

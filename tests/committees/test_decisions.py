@@ -24,6 +24,7 @@ from committees.models import (
 )
 from committees.sessions import decisions
 from committees.sessions.decisions import (
+    Terms,
     decision_correct,
     decision_record,
     session_close,
@@ -105,9 +106,9 @@ def review(session, startup):
     return add_item(session, startup)
 
 
-def record(review, chair, **kwargs):
-    values = {"outcome": Outcome.REFINANCE, "amount": Decimal("240000"), "by": chair}
-    return decision_record(review=review, **(values | kwargs))
+def record(review, chair, today=None, **kwargs):
+    values = {"outcome": Outcome.REFINANCE, "amount": Decimal("240000")}
+    return decision_record(review=review, terms=Terms(**(values | kwargs)), by=chair, today=today)
 
 
 # The transaction
@@ -274,19 +275,23 @@ def test_a_decision_is_recorded_once_and_corrected_after_the_close(review, chair
         record(review, chair)
     with pytest.raises(ValidationError, match="séance close"):
         decision_correct(
-            decision=decision, outcome=Outcome.ADJUST, amount=Decimal("1"), reason="x", by=chair
+            decision=decision,
+            terms=Terms(outcome=Outcome.ADJUST, amount=Decimal("1"), reason="x"),
+            by=chair,
         )
     session_close(session=review.session, by=chair)
     with pytest.raises(ValidationError) as error:
         decision_correct(
-            decision=decision, outcome=Outcome.ADJUST, amount=Decimal("1"), reason="", by=chair
+            decision=decision,
+            terms=Terms(outcome=Outcome.ADJUST, amount=Decimal("1"), reason=""),
+            by=chair,
         )
     assert "reason" in error.value.message_dict
     correction = decision_correct(
         decision=decision,
-        outcome=Outcome.ADJUST,
-        amount=Decimal("200000"),
-        reason="Erreur de saisie du montant",
+        terms=Terms(
+            outcome=Outcome.ADJUST, amount=Decimal("200000"), reason="Erreur de saisie du montant"
+        ),
         by=chair,
     )
     original = Decision.objects.get(pk=decision.pk)
@@ -299,7 +304,9 @@ def test_a_decision_is_recorded_once_and_corrected_after_the_close(review, chair
     assert original.funding_round.amount_granted == 0
     assert AuditEvent.objects.filter(action=AuditAction.DECISION_CORRECTED).count() == 1
     with pytest.raises(ValidationError, match="déjà été corrigée"):
-        decision_correct(decision=original, outcome=Outcome.STOP, reason="encore", by=chair)
+        decision_correct(
+            decision=original, terms=Terms(outcome=Outcome.STOP, reason="encore"), by=chair
+        )
 
 
 def test_close_is_refused_while_an_item_is_undecided(review, chair, session):
@@ -450,9 +457,9 @@ def test_minutes_content_with_named_votes_and_corrections(client, review, chair,
     session_close(session=review.session, by=chair)
     decision_correct(
         decision=decision,
-        outcome=Outcome.ADJUST,
-        amount=Decimal("120000"),
-        reason="Montant revu avec le sponsor",
+        terms=Terms(
+            outcome=Outcome.ADJUST, amount=Decimal("120000"), reason="Montant revu avec le sponsor"
+        ),
         by=chair,
     )
     client.force_login(chair)

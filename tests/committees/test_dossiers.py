@@ -13,7 +13,7 @@ from committees.documents.pdf import render
 from committees.enums import MemberRole, Outcome
 from committees.models import Attendance, CommitteeMember, Review, Vote
 from committees.reports.services import report_section_save, report_start
-from committees.sessions.decisions import decision_correct, decision_record, session_close
+from committees.sessions.decisions import Terms, decision_correct, decision_record, session_close
 from tests.committees.reports import COMPLETE, submitted_report
 from tests.factories import (
     MetricFactory,
@@ -68,8 +68,8 @@ def decide(review, chair, **kwargs):
         review=review, member=member, choice=Outcome.REFINANCE, amount=Decimal(240000), months=6
     )
     review.refresh_from_db()
-    values = {"outcome": Outcome.REFINANCE, "amount": Decimal("240000"), "by": chair}
-    return decision_record(review=review, **(values | kwargs))
+    values = {"outcome": Outcome.REFINANCE, "amount": Decimal("240000")}
+    return decision_record(review=review, terms=Terms(**(values | kwargs)), by=chair)
 
 
 # The review dossier
@@ -226,10 +226,12 @@ def test_minutes_show_a_correction_as_such(review, chair, session):
     session_close(session=session, by=chair)
     decision_correct(
         decision=decision,
-        outcome=Outcome.ADJUST,
-        amount=Decimal("180000"),
-        months=6,
-        reason="Erreur de saisie du montant voté.",
+        terms=Terms(
+            outcome=Outcome.ADJUST,
+            amount=Decimal("180000"),
+            months=6,
+            reason="Erreur de saisie du montant voté.",
+        ),
         by=chair,
     )
     whole = "\n".join(pages(minutes_html(session)))
