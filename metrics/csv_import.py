@@ -72,6 +72,21 @@ def normalise(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """A cell of a CSV that Comité writes, safe to open in a spreadsheet (OWASP's CSV
+    injection): text starting like a formula gets a leading quote, numbers stay numbers."""
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_STARTS):
+        try:
+            Decimal(text.replace(",", "."))
+        except ArithmeticError:
+            return "'" + text
+    return text
+
+
 def decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
@@ -126,6 +141,10 @@ class CsvFile:
             raise CsvRejected(self.errors, self.error_count)
 
     def metric(self, label: str) -> Metric | None:
+        """The metric of a header cell, also when `csv_cell` neutralised its label ('=…)."""
+        return self.labelled(label) or (self.labelled(label[1:]) if label[:1] == "'" else None)
+
+    def labelled(self, label: str) -> Metric | None:
         return self._labels.get(label) or self._labels.get(normalise(label))
 
     def month(self, text: str) -> datetime.date | str:
@@ -499,7 +518,7 @@ def csv_template(startup: Startup, *, today: datetime.date | None = None, months
     }
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([MONTH_COLUMN, *(metric.label for metric in metrics)])
+    writer.writerow([MONTH_COLUMN, *(csv_cell(metric.label) for metric in metrics)])
     for month in rows:
         cells = [french_number(stored.get((metric.pk, month))) for metric in metrics]
         writer.writerow([f"{month:%Y-%m}", *cells])

@@ -19,12 +19,13 @@ from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 from dsfr.forms import DsfrBaseForm
 
+from metrics.csv_import import csv_cell
 from metrics.models import Metric
 from startups.dates import add_months
 from startups.enums import Lifecycle
 from startups.models import Incubator, Organisation
 
-from ..enums import Majority, Outcome, ReviewStatus
+from ..enums import Majority, Outcome, ReviewStatus, SessionStatus
 from ..models import Decision
 from .access import get_session_for
 from .decisions import (
@@ -331,14 +332,12 @@ def export_csv(request):
     writer = csv.DictWriter(response, fieldnames=FIELDS)
     writer.writeheader()
     for row in rows:
-        writer.writerow(
-            row
-            | {
-                "sponsors": " | ".join(row["sponsors"]),
-                "provisional": "oui" if row["provisional"] else "non",
-                "amount": f"{row['amount']:.2f}",
-            }
-        )
+        row |= {
+            "sponsors": " | ".join(row["sponsors"]),
+            "provisional": "oui" if row["provisional"] else "non",
+            "amount": f"{row['amount']:.2f}",
+        }
+        writer.writerow({name: csv_cell(value) for name, value in row.items()})
     return response
 
 
@@ -348,6 +347,9 @@ def export_json(request):
 
 @login_not_required
 def open_data(request):
-    """The decisions on the startups whose public page is opted in, for everyone."""
-    public = Decision.objects.filter(review__startup__public_page=True)
+    """The decisions on the startups whose public page is opted in, for everyone, once their
+    session is closed (a decision may still be corrected while it sits)."""
+    public = Decision.objects.filter(
+        review__startup__public_page=True, review__session__status=SessionStatus.CLOSED
+    )
     return json_response(filtered_decisions(request, public))

@@ -560,10 +560,25 @@ def test_open_data_lists_public_startups_only_without_login(client, session, cha
     public = StartupFactory(name="Service public ouvert", public_page=True)
     record(add_item(session, public), chair)
     record(add_item(session, startup), chair)
-    response = client.get(reverse("committees:decisions-open-data"))
+    open_data = reverse("committees:decisions-open-data")
+    # Not while the session sits: a decision may still change until the close.
+    assert client.get(open_data).json()["decisions"] == []
+    session_close(session=session, by=chair)
+    response = client.get(open_data)
     assert response.status_code == 200
     names = [d["startup"] for d in response.json()["decisions"]]
     assert names == ["Service public ouvert"]
+
+
+def test_the_csv_export_neutralises_formulas(client, session, chair, staff, startup):
+    """OWASP's CSV injection: a cell a spreadsheet would run as a formula starts with a quote."""
+    startup.name = '=HYPERLINK("https://example.org","Cliquez")'
+    startup.save(update_fields=["name"])
+    record(add_item(session, startup), chair)
+    client.force_login(staff)
+    [row] = csv.DictReader(io.StringIO(client.get(reverse("committees:decisions-csv")).text))
+    assert row["startup"] == "'" + startup.name
+    assert row["amount"] == "240000.00"
 
 
 def test_startup_page_shows_the_decision_and_the_minutes_link(client, review, chair, outsider):

@@ -300,6 +300,14 @@ def test_the_ics_download_folds_long_lines(client, session, staff):
     assert props["LOCATION"] == "Salle " + "é" * 120
 
 
+def test_a_carriage_return_in_a_place_adds_no_line_to_the_ics(client, session, staff):
+    Session.objects.filter(pk=session.pk).update(place="Ségur\rATTENDEE:mailto:intrus@example.org")
+    client.force_login(staff)
+    text = client.get(reverse("committees:session-ics", args=[session.pk])).content.decode()
+    assert not any(line.startswith("ATTENDEE") for line in text.replace("\r\n ", "").split("\r\n"))
+    assert unfold(text)["LOCATION"] == "Ségur\\nATTENDEE:mailto:intrus@example.org"
+
+
 def test_copy_keeps_the_agenda_except_stopped_startups(session, startup, staff):
     stopped = StartupFactory(incubator=startup.incubator, stopped=True)
     Review.objects.create(session=session, startup=stopped, position=1)

@@ -427,6 +427,37 @@ def test_the_template_lists_the_metrics_and_the_last_months_and_reads_back(
     )
 
 
+def test_the_template_neutralises_a_label_that_looks_like_a_formula_and_reads_it_back(
+    client, intrapreneur, startup, media
+):
+    MetricFactory(startup=startup, label="=1+1 usagers")
+    client.force_login(intrapreneur)
+    response = client.get(reverse("metrics:csv-template", args=[startup.slug]))
+    header = response.content.decode("utf-8").lstrip("\ufeff").splitlines()[0]
+    assert header == "mois;'=1+1 usagers"
+    upload(client, startup, response.content, name="modele.csv")
+    assert (
+        client.get(reverse("metrics:csv-preview", args=[startup.slug])).context["outcome"].is_empty
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("=A1", "'=A1"),
+        ("+33 1", "'+33 1"),
+        ("@SUM", "'@SUM"),
+        ("\tx", "'\tx"),
+        ("-12,5", "-12,5"),
+        ("-", "'-"),
+        ("Dossiers", "Dossiers"),
+        (None, ""),
+    ],
+)
+def test_csv_cells_that_would_run_as_formulas_get_a_quote(value, cell):
+    assert csv_import.csv_cell(value) == cell
+
+
 # Permissions ----------------------------------------------------------------------------------------
 
 
