@@ -10,7 +10,6 @@ from committees.reports import urls as reports
 from committees.sessions import urls as sessions
 from config import views as config_views
 from metrics import urls as metrics
-from startups import views as startup_views
 
 admin.site.site_header = "Comité — administration"
 
@@ -32,7 +31,7 @@ committees_urls = [
 ]
 
 urlpatterns = [
-    path("", startup_views.home, name="home"),
+    path("", config_views.home, name="home"),
     path("comptes/", include("accounts.urls")),
     path("portefeuille/", include("startups.urls")),
     path("", include((metrics_urls, "metrics"))),

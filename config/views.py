@@ -1,4 +1,5 @@
-"""Views that belong to no app: the health check that hosts and monitors poll."""
+"""Views that belong to no app: the page layer above them all (the home page, which shows
+every app's blocks) and the health check that hosts and monitors poll."""
 
 import logging
 
@@ -7,9 +8,41 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection, transaction
 from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from startups.models import Incubator, Startup
+from startups.views import DUE_SOON_DAYS, count_by_phase, phase_counts
+
 logger = logging.getLogger(__name__)
+
+
+def home(request):
+    """What each role comes for: staff their portfolio, teams their startup, sponsors theirs.
+    A page of the page layer: home.html shows startups' blocks and committees' ("Mes séances")."""
+    user = request.user
+    staffed = (
+        Incubator.objects.all() if user.is_superuser else Incubator.objects.filter(staff__user=user)
+    )
+    staffed = list(staffed.only("slug", "title"))
+    # The links of the home page open the portfolio filtered on the person's incubator.
+    scope = f"incubateur={staffed[0].slug}&" if len(staffed) == 1 and not user.is_superuser else ""
+    context = {"staffed_incubators": staffed, "scope": scope, "today": timezone.localdate()}
+    if staffed:
+        portfolio = Startup.objects.filter(incubator__in=staffed)
+        context["phase_counts"] = phase_counts(count_by_phase(portfolio))
+        context["due_soon"] = (
+            portfolio.active()
+            .due_for_committee(within=DUE_SOON_DAYS)
+            .with_list_data()
+            .order_by("committee_due_on")[:20]
+        )
+    context["team_startups"] = Startup.objects.filter(memberships__user=user).with_list_data()
+    context["sponsored"] = (
+        Startup.objects.filter(sponsors__representatives__user=user).with_list_data().distinct()
+    )
+    return render(request, "home.html", context)
 
 
 @login_not_required

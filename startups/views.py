@@ -102,29 +102,3 @@ def startup_detail(request, slug):
     return render(
         request, "startups/detail.html", {"startup": startup, "today": timezone.localdate()}
     )
-
-
-def home(request):
-    """What each role comes for: staff their portfolio, teams their startup, sponsors theirs."""
-    user = request.user
-    staffed = (
-        Incubator.objects.all() if user.is_superuser else Incubator.objects.filter(staff__user=user)
-    )
-    staffed = list(staffed.only("slug", "title"))
-    # The links of the home page open the portfolio filtered on the person's incubator.
-    scope = f"incubateur={staffed[0].slug}&" if len(staffed) == 1 and not user.is_superuser else ""
-    context = {"staffed_incubators": staffed, "scope": scope, "today": timezone.localdate()}
-    if staffed:
-        portfolio = Startup.objects.filter(incubator__in=staffed)
-        context["phase_counts"] = phase_counts(count_by_phase(portfolio))
-        context["due_soon"] = (
-            portfolio.active()
-            .due_for_committee(within=DUE_SOON_DAYS)
-            .with_list_data()
-            .order_by("committee_due_on")[:20]
-        )
-    context["team_startups"] = Startup.objects.filter(memberships__user=user).with_list_data()
-    context["sponsored"] = (
-        Startup.objects.filter(sponsors__representatives__user=user).with_list_data().distinct()
-    )
-    return render(request, "home.html", context)

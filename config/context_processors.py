@@ -1,13 +1,13 @@
 """What the header menu needs to know about the person: one query, made only when a page
-shows the menu (and never for anonymous visitors)."""
+shows the menu (and never for anonymous visitors). It runs on every page and reads startups'
+staff and committees' members, so it lives in the page layer (config/), with layout/header.html."""
 
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
 from django.utils.functional import SimpleLazyObject
 
+from committees.models import CommitteeMember
 from startups.models import IncubatorStaff
-
-from ..models import CommitteeMember
 
 
 def roles_of(user) -> dict:
