@@ -2,7 +2,7 @@
 
 Every task takes ids and imports what it calls inside its body, so a module that queues a job
 (a session convened, a session closed, a document asked for) imports this module and nothing
-above it: the import graph has no loop (docs/architecture-notes.md). The task names are
+above it: the import graph has no loop (docs/architecture.md). The task names are
 registered as `committees.tasks.<function>` and stay so: beat and the broker store them.
 """
 

@@ -1,13 +1,30 @@
-"""The Permissions-Policy header: one fixed string, so a few lines rather than a dependency
-(django-permissions-policy does the same with a dict setting)."""
+"""Two headers of our own: the Permissions-Policy (one fixed string, so a few lines rather than
+a dependency: django-permissions-policy does the same with a dict setting), and no caching of
+what a signed-in person is shown."""
 
 from django.conf import settings
+from django.utils.cache import patch_cache_control
 
 
 def permissions_policy(get_response):
     def middleware(request):
         response = get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+    return middleware
+
+
+def private_pages(get_response):
+    """`Cache-Control: private, no-store` on every answer to a request that carries a session
+    (pages, exports, .ics files), so no proxy or shared browser keeps a copy; the public pages
+    and the static files, asked for without one, stay cacheable. Reads the cookie, not the user:
+    no query, even when the database is away."""
+
+    def middleware(request):
+        response = get_response(request)
+        if settings.SESSION_COOKIE_NAME in request.COOKIES and "Cache-Control" not in response:
+            patch_cache_control(response, private=True, no_store=True)
         return response
 
     return middleware

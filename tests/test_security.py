@@ -16,6 +16,8 @@ from django.db import OperationalError, connection
 from django.test import Client
 from django.urls import include, path, reverse
 
+from tests.factories import SessionFactory
+
 BASE_DIR = Path(settings.BASE_DIR)
 # Served pages only: e-mails need inline styles, PDFs are WeasyPrint's.
 SERVED_TEMPLATES = [
@@ -204,3 +206,25 @@ def test_healthz_is_not_redirected_to_https(client, db, settings):
     settings.SECURE_SSL_REDIRECT = True
     assert client.get(reverse("healthz")).status_code == 200
     assert client.get(reverse("accounts:login")).status_code == 301
+
+
+def test_what_a_signed_in_person_is_shown_is_never_cached(client, staff, startup):
+    session = SessionFactory(committee__incubator=startup.incubator)
+    client.force_login(staff)
+    for url in (
+        reverse("home"),
+        startup.get_absolute_url(),
+        reverse("committees:decisions-csv"),
+        reverse("committees:session-ics", args=[session.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+def test_a_public_page_asked_for_without_a_session_stays_cacheable(client, startup):
+    startup.public_page = True
+    startup.save(update_fields=["public_page"])
+    response = client.get(reverse("metrics:public", args=[startup.slug]))
+    assert response.status_code == 200
+    assert "no-store" not in response.get("Cache-Control", "")

@@ -35,7 +35,7 @@ def in_force():
 
 
 def with_minutes_access(decisions, user):
-    """Annotate `can_read_minutes`: the reader of the session (session_access "read")."""
+    """Annotate `can_read_minutes`: the reader of the session (sessions/access.py, "read")."""
     if user.is_superuser:
         return decisions.annotate(can_read_minutes=Value(True))
     committee = OuterRef("review__session__committee")
