@@ -3,6 +3,7 @@ a dependency: django-permissions-policy does the same with a dict setting), and 
 what a signed-in person is shown."""
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.utils.cache import patch_cache_control
 
 
@@ -26,5 +27,17 @@ def private_pages(get_response):
         if settings.SESSION_COOKIE_NAME in request.COOKIES and "Cache-Control" not in response:
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+    return middleware
+
+
+def refuse_nul(get_response):
+    """A NUL character in the address (`%00`) is refused with a 400: PostgreSQL refuses it in
+    any text, so it would otherwise reach a query and answer 500."""
+
+    def middleware(request):
+        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+            raise BadRequest("L’adresse contient un caractère nul (%00) : elle n’est pas valide.")
+        return get_response(request)
 
     return middleware

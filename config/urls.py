@@ -39,3 +39,4 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", config_views.healthz, name="healthz"),
 ]
+handler400 = config_views.bad_request

@@ -1,14 +1,16 @@
 """Views that belong to no app: the page layer above them all (the home page, which shows
-every app's blocks) and the health check that hosts and monitors poll."""
+every app's blocks), the health check that hosts and monitors poll, and the 400 page."""
 
 import logging
 
 import redis
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import BadRequest
 from django.db import connection, transaction
-from django.http import JsonResponse
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
@@ -70,3 +72,11 @@ def healthz(request):
             status["broker"] = "error"
     healthy = "error" not in status.values()
     return JsonResponse(status, status=200 if healthy else 503)
+
+
+def bad_request(request, exception):
+    """400, with the reason in French when Comité refused the input itself (`BadRequest`);
+    other 400s (a forged host, a broken upload) say nothing of what Django found."""
+    reason = str(exception) if type(exception) is BadRequest else ""
+    # Without the request, as the 500 page: it may come before the sign-in middleware ran.
+    return HttpResponseBadRequest(render_to_string("400.html", {"reason": reason}))

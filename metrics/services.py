@@ -48,7 +48,8 @@ def parse_value(text) -> Decimal:
         value = Decimal(cleaned)
     except InvalidOperation:
         raise ValidationError(f"« {text} » n’est pas un nombre.") from None
-    if not value.is_finite() or abs(value) >= MAX_VALUE:
+    # copy_abs, not abs(): abs() rounds to the context, which overflows on 1e999999999.
+    if not value.is_finite() or value.copy_abs() >= MAX_VALUE:
         raise ValidationError(f"« {text} » n’est pas un nombre utilisable.")
     if value.as_tuple().exponent < -4:
         raise ValidationError(f"« {text} » a plus de 4 décimales.")

@@ -16,6 +16,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -129,12 +130,18 @@ def read_json(request) -> tuple[object, JsonResponse | None]:
     except UnicodeDecodeError:
         return None, api_error(400, message("Le corps n’est pas encodé en UTF-8."))
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=refuse_constant), None
+        data = json.loads(text, parse_float=Decimal, parse_constant=refuse_constant)
     except (ValueError, RecursionError) as error:
         where = (
             f" (ligne {error.lineno}, colonne {error.colno})" if hasattr(error, "lineno") else ""
         )
         return None, api_error(400, message(f"Le corps n’est pas du JSON valide{where}."))
+    try:  # a lone surrogate ("\ud800") is valid JSON but no text: it cannot be stored nor shown
+        json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        text = "Le corps contient un caractère qui n’existe pas (un « \\ud800 » seul)."
+        return None, api_error(400, message(text))
+    return data, None
 
 
 def refuse_constant(name):

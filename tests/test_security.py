@@ -228,3 +228,22 @@ def test_a_public_page_asked_for_without_a_session_stays_cacheable(client, start
     response = client.get(reverse("metrics:public", args=[startup.slug]))
     assert response.status_code == 200
     assert "no-store" not in response.get("Cache-Control", "")
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("/public/startups/%00/", "caractère nul"),
+        ("/portefeuille/?incubateur=%00", "caractère nul"),
+        (
+            "/public/decisions.json?du=2026-02-30",
+            "« 2026-02-30 » n’est pas une date qui existe (du)",
+        ),
+    ],
+)
+def test_impossible_input_in_an_address_is_a_400_with_its_reason(client, staff, url, reason):
+    client.force_login(staff)
+    response = client.get(url)
+    assert response.status_code == 400
+    assert reason in response.content.decode()
+    assert "Requête invalide" in response.content.decode()

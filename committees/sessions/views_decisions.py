@@ -8,7 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Prefetch
 from django.http import HttpResponse, JsonResponse
@@ -285,6 +285,16 @@ def decision_rows(decisions) -> list[dict]:
     return rows
 
 
+def date_parameter(request, name: str) -> datetime.date | None:
+    """The date of the URL's parameter `name` (AAAA-MM-JJ), None when absent; an impossible
+    date (2026-02-30) is refused with its reason rather than ignored."""
+    text = request.GET.get(name, "")
+    try:
+        return parse_date(text) if text else None
+    except ValueError:
+        raise BadRequest(f"« {text[:20]} » n’est pas une date qui existe ({name}).") from None
+
+
 def filtered_decisions(request, decisions):
     """The decisions in force (not corrected since), filtered by the URL: `du`, `au` (session
     dates, YYYY-MM-DD) and `incubateur` (slug)."""
@@ -298,9 +308,9 @@ def filtered_decisions(request, decisions):
         )
         .order_by("review__session__starts_at", "review__position", "id")
     )
-    if since := parse_date(request.GET.get("du", "") or ""):
+    if since := date_parameter(request, "du"):
         decisions = decisions.filter(review__session__starts_at__date__gte=since)
-    if until := parse_date(request.GET.get("au", "") or ""):
+    if until := date_parameter(request, "au"):
         decisions = decisions.filter(review__session__starts_at__date__lte=until)
     if incubator := request.GET.get("incubateur"):
         decisions = decisions.filter(review__startup__incubator__slug=incubator)

@@ -794,3 +794,17 @@ def test_real_answers_match_the_description(client, openapi, startup, metric, se
             response_schema(openapi, path, operation, response.status_code),
             response.json(),
         )
+
+
+def test_a_number_beyond_any_decimal_context_is_refused_in_french(client, metric, secret):
+    body = '{"measurements": [{"metric": "Dossiers déposés", "month": "%s", "value": 1e999999999}]}'
+    response = post(client, body % M2, secret=secret)
+    assert response.status_code == 422  # read, but not a measurement: as any bad value
+    assert "n’est pas un nombre utilisable" in str(errors(response))
+
+
+def test_a_lone_surrogate_in_a_metric_name_is_refused_in_french(client, metric, secret):
+    body = '{"measurements": [{"metric": "\\ud800", "month": "%s", "value": 1}]}'
+    response = post(client, body % M2, secret=secret)
+    assert response.status_code == 400
+    assert "caractère qui n’existe pas" in str(errors(response))

@@ -83,3 +83,10 @@ def test_the_metrics_page_says_whether_each_objective_was_met(client, staff, sta
     assert content.count(">Atteint<") == 1
     assert content.count(">Manqué<") == 1
     assert content.count(">En cours<") == 1
+
+
+@pytest.mark.parametrize("text", ["1e999999999", "-1e999999999", "1e15"])
+def test_a_number_too_large_for_any_context_is_refused_not_a_crash(text):
+    """The form, the CSV upload and the API all parse values here."""
+    with pytest.raises(ValidationError, match="pas un nombre utilisable"):
+        parse_value(text)
