@@ -3,13 +3,19 @@ process; in memory on one machine).
 
 A fixed window per key: the first attempt opens it for `RATE_LIMIT_PERIOD` seconds, and past
 `RATE_LIMIT_ATTEMPTS` the key is refused until it closes. Keys are hashed: no address or IP in the
-cache in clear.
+cache in clear. When the shared cache does not answer (Redis down), the counters live in the
+process's memory (the `local` cache) until it is back: sign-in goes on, and so do the limits, per
+web process.
 """
 
 import hashlib
+import logging
 
+import redis
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+
+logger = logging.getLogger(__name__)
 
 # Tests give each test a prefix of its own (tests/conftest.py): the cache outlives a test.
 CACHE_PREFIX = "ratelimit"
@@ -32,18 +38,33 @@ def _cache_key(scope: str, key: str) -> str:
     return f"{CACHE_PREFIX}:{scope}:{hashlib.sha256(key.encode()).hexdigest()}"
 
 
+def with_counters(operation):
+    """`operation(counters)` on the shared cache or, when it does not answer, on this process's."""
+    try:
+        return operation(cache)
+    except (redis.exceptions.RedisError, OSError) as error:
+        logger.warning(
+            "Limites de connexion comptées en mémoire : le cache ne répond pas (%s)", error
+        )
+        return operation(caches["local"])
+
+
 def rate_limited(*, scope: str, keys: list[str]) -> bool:
     """Whether any of the keys has used up its attempts in the current window."""
-    counts = cache.get_many([_cache_key(scope, key) for key in keys])
+    counts = with_counters(lambda c: c.get_many([_cache_key(scope, key) for key in keys]))
     return any(count >= settings.RATE_LIMIT_ATTEMPTS for count in counts.values())
 
 
 def rate_limit_count(*, scope: str, keys: list[str]) -> None:
     """Count one attempt against each key, opening its window if none is open."""
-    for key in keys:
-        cache_key = _cache_key(scope, key)
-        if not cache.add(cache_key, 1, timeout=settings.RATE_LIMIT_PERIOD):
-            try:
-                cache.incr(cache_key)
-            except ValueError:  # the window closed between add() and incr()
-                cache.add(cache_key, 1, timeout=settings.RATE_LIMIT_PERIOD)
+    cache_keys = [_cache_key(scope, key) for key in keys]
+
+    def count(counters):
+        for cache_key in cache_keys:
+            if not counters.add(cache_key, 1, timeout=settings.RATE_LIMIT_PERIOD):
+                try:
+                    counters.incr(cache_key)
+                except ValueError:  # the window closed between add() and incr()
+                    counters.add(cache_key, 1, timeout=settings.RATE_LIMIT_PERIOD)
+
+    with_counters(count)

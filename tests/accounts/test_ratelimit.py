@@ -73,3 +73,20 @@ def test_the_client_ip_is_the_proxy_s_last_forwarded_address_only_behind_a_proxy
     settings.BEHIND_PROXY = behind_proxy
     request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.7")
     assert client_ip(request) == expected
+
+
+def test_with_redis_down_sign_in_works_and_the_limit_still_applies(client, anne, settings, caplog):
+    """The shared cache points to a Redis that refuses connections: the counters go to the web
+    process's memory instead of answering 500."""
+    settings.CACHES = settings.CACHES | {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    assert login(client, anne.email, PASSWORD).status_code == 302
+    client.logout()
+    for _ in range(10):
+        assert login(client, anne.email, "faux").status_code == 200
+    assert login(client, anne.email, PASSWORD).status_code == 429
+    assert "le cache ne répond pas" in caplog.text
