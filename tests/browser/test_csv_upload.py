@@ -83,9 +83,9 @@ def test_intrapreneur_uploads_previews_and_applies(
     assert values[month_start(-2)] == 1350.5
     assert not list((team["media"] / "imports-csv").iterdir())
 
-    # Back to the preview (the browser's history): the file is gone, nothing to apply twice.
+    # Back to the preview (the browser's history): signed-in pages are never stored
+    # (Cache-Control: no-store), so the browser asks again: the file is gone, nothing to apply.
     page.go_back()
-    page.reload()
     expect(page.get_by_text("Aucun fichier en attente d’import")).to_be_visible()
 
 
