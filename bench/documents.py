@@ -1,4 +1,4 @@
-"""The PDF documents (issue 6): one review dossier in process, and a session pack of 20 dossiers
+"""The PDF documents: one review dossier in process, and a session pack of 20 dossiers
 rendered by real Celery workers on Redis.
 
 Run by bench/run.py on a database it has just recreated. Redis: BENCH_REDIS_URL, by default

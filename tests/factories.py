@@ -332,7 +332,7 @@ class CommitteeMemberFactory(factory.django.DjangoModelFactory):
     role = "voter"
 
 
-# Personas (DESIGN §2, the README's "Permissions"): who may see and do what is tested against
+# Personas (docs/domain.md §2, docs/permissions.md): who may see and do what is tested against
 # each of them, here in the order of the permission matrix's columns. The conftest's fixtures
 # (`staff`, `sponsor`, `intrapreneur` for the team, `outsider`, `superuser`, `other_team`...)
 # and the matrix's world are made by `persona_user`.

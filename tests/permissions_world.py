@@ -1,4 +1,4 @@
-"""One realistic world for the permission matrix, the IDOR and the CSRF tests (issue 7).
+"""One realistic world for the permission matrix, the IDOR and the CSRF tests.
 
 Two incubators, each with a startup, its team, its sponsor's representative, its staff, a
 committee and a session whose agenda has that startup; the first startup also has a submitted

@@ -1,4 +1,4 @@
-"""IDOR and CSRF (issue 7): ids changed in URLs and forms are refused and write nothing; every
+"""IDOR and CSRF: ids changed in URLs and forms are refused and write nothing; every
 state-changing URL of the permission table refuses a POST without the CSRF token.
 
 Each IDOR attempt is made by a person who has the right on their own objects (so a refusal

@@ -1,10 +1,10 @@
-"""The permission matrix (issue 7): every URL of the project against every persona.
+"""The permission matrix: every URL of the project against every persona.
 
 `TABLE` has one entry per URL name: what each persona gets on GET and, for the views that
 change something, what a POST by a persona without the right gets (and that it writes nothing).
 A URL of the project without an entry fails `test_every_url_has_an_entry_in_the_table`: decide
-who may open it, write its row, and the matrix checks it from then on. The README's
-"Permissions" section is this table in words.
+who may open it, write its row, and the matrix checks it from then on. docs/permissions.md is
+this table in words.
 
 Codes, one per persona in the order of `PERSONAS` (anonymous, outsider, team member of another
 startup, team member, sponsor of another startup, sponsor, staff of another incubator, staff,
@@ -290,7 +290,7 @@ def test_every_url_has_an_entry_in_the_table():
     missing = sorted(names - TABLE.keys())
     assert not missing, (
         f"New URL without an entry in the permission table: {missing}. Add it to TABLE in "
-        "tests/test_permissions.py with who may open it, and to the README's Permissions section."
+        "tests/test_permissions.py with who may open it, and to docs/permissions.md."
     )
     assert not sorted(TABLE.keys() - names), "Entries for URLs that no longer exist"
 

@@ -1,4 +1,4 @@
-"""Production hardening (issue 7): the deploy check, the headers and the CSP, the error pages
+"""Production hardening: the deploy check, the headers and the CSP, the error pages
 and the health check."""
 
 import os

@@ -42,7 +42,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 HTMX_ABORT_LOGS = ("htmx:sendAbort,", "htmx:afterRequest,")
-# Every page reports its Content-Security-Policy violations to the test (issue 7).
+# Every page reports its Content-Security-Policy violations to the test.
 CSP_LISTENER = """
 document.addEventListener("securitypolicyviolation", (event) => {
   window.__cspViolation(

@@ -99,7 +99,12 @@ def test_paginated_portfolio_has_no_axe_violation(
 
 
 @pytest.mark.parametrize(
-    ("status", "path"), [(404, "/portefeuille/startups/inconnue/"), (403, "/bilans/")]
+    ("status", "path"),
+    [
+        (404, "/portefeuille/startups/inconnue/"),
+        (403, "/bilans/"),
+        (400, "/public/decisions.json?du=2026-02-30"),
+    ],
 )
 def test_error_pages_have_no_axe_violation(
     page, log_in, screenshot, assert_accessible, portfolio, status, path

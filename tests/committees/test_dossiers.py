@@ -1,4 +1,4 @@
-"""The three PDF documents' content (issue 6): rendered with WeasyPrint, read back with pypdf."""
+"""The three PDF documents' content: rendered with WeasyPrint, read back with pypdf."""
 
 import datetime
 import re

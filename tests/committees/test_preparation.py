@@ -1,5 +1,5 @@
 """Before the session: the voting members' grid and private notes, conflicts of interest and the
-recusals Comité proposes (issue 5, item 3)."""
+recusals Comité proposes."""
 
 import threading
 
