@@ -2,7 +2,9 @@
 sponsors' assessments and votes, the decisions, and the audit trail of all of it."""
 
 import datetime
+import json
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -31,10 +33,30 @@ from .enums import (
     ReviewStatus,
     SessionStatus,
 )
-from .prefill import PrefillDecoder, PrefillEncoder
 
 # The team sends its material a week before the session (DESIGN §1).
 REPORT_LEAD_DAYS = 7
+
+
+class PrefillEncoder(json.JSONEncoder):
+    """The JSON codec of the frozen figures (a report version's prefill, a decision's snapshot,
+    an audit event's detail): numbers come back as Decimal, dates as ISO strings."""
+
+    def default(self, o):
+        if isinstance(o, Decimal):
+            return float(o)
+        if isinstance(o, datetime.date):
+            return o.isoformat()
+        return super().default(o)
+
+
+class PrefillDecoder(json.JSONDecoder):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, parse_float=Decimal, **kwargs)
+
+
+def round_trip(data: dict) -> dict:
+    return json.loads(json.dumps(data, cls=PrefillEncoder), cls=PrefillDecoder)
 
 
 def report_semester(due_on: datetime.date) -> Semester:

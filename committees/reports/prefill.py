@@ -17,7 +17,7 @@ from metrics.startup_metrics import startup_efficiency, startup_money, startup_s
 from startups.dates import Semester, add_months
 
 from ..enums import Compliance, Standard
-from ..prefill import round_trip
+from ..models import round_trip
 
 MAIN_INDICATORS = 3
 CHART_MONTHS = 12

@@ -37,8 +37,7 @@ from ..enums import (
     ReviewStatus,
     SessionStatus,
 )
-from ..models import Assessment, Decision, ReportVersion, Review, Session, Vote
-from ..prefill import round_trip
+from ..models import Assessment, Decision, ReportVersion, Review, Session, Vote, round_trip
 from ..reports.prefill import report_prefill
 from ..reports.reminders import absolute, session_label
 from ..tasks import document_request
