@@ -20,6 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 FONT = "Marianne, arial, sans-serif"
 NNBSP = "\u202f"  # narrow no-break space: French digit grouping
+NBSP = "\u00a0"
 MONTHS = [
     "janvier",
     "février",
@@ -92,6 +93,14 @@ def format_percent(value: Decimal | None) -> str:
     text = format_number(value * 100, 1)
     sign = "+" if value > 0 else ""
     return f"{sign}{text}{NNBSP}%"
+
+
+def format_points(value: Decimal | None) -> str:
+    """A percentage's change: +6,9 points, −1 point."""
+    if value is None:
+        return "–"
+    sign = "+" if value > 0 else ""
+    return f"{sign}{format_number(value, 1)}{NBSP}point{'s' if abs(value) >= 2 else ''}"
 
 
 def month_label(month: datetime.date, short: bool = False) -> str:

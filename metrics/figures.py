@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from startups.dates import Semester
+from startups.dates import Semester, add_months
 
 from .enums import Aggregation, BudgetNature, Direction
 
@@ -63,6 +63,20 @@ def ratio(numerator: Decimal | None, denominator: Decimal | None) -> Decimal | N
     if numerator is None or not denominator:
         return None
     return numerator / denominator
+
+
+# A latest value older than this many months is flagged as such, not shown as current.
+STALE_AFTER_MONTHS = 2
+
+
+def is_percentage(unit: str) -> bool:
+    """A percentage changes in points: 78.2 % → 85.1 % is +6.9 points, not +8.8 %."""
+    return unit.strip() == "%"
+
+
+def is_stale(month: datetime.date, today: datetime.date) -> bool:
+    """Whether a value of `month` is more than two months old on `today`."""
+    return month < add_months(today.replace(day=1), -STALE_AFTER_MONTHS)
 
 
 def change(current: Decimal | None, previous: Decimal | None) -> Decimal | None:

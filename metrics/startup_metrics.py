@@ -20,6 +20,8 @@ from .figures import (
     SemesterFigures,
     change,
     cost_per_use,
+    is_percentage,
+    is_stale,
     objective_status,
     semester_cost,
     trajectory,
@@ -70,11 +72,19 @@ class MetricSeries:
 
     @property
     def year_change(self) -> Decimal | None:
-        """The latest value against the same month a year before."""
+        """The latest value against the same month a year before: a relative change, or a
+        difference in points for a percentage."""
         if not self.latest:
             return None
         month, value = self.latest
-        return change(value, self.monthly.get(add_months(month, -12)))
+        previous = self.monthly.get(add_months(month, -12))
+        if is_percentage(self.metric.unit):
+            return None if previous is None else value - previous
+        return change(value, previous)
+
+    @property
+    def is_stale(self) -> bool:
+        return bool(self.latest) and is_stale(self.latest[0], self.today)
 
     @property
     def trend_is_good(self) -> bool | None:

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from metrics.budget import totals_by_activity
 from metrics.enums import BudgetNature, Dimension
-from metrics.figures import objective_status
+from metrics.figures import is_stale, objective_status
 from metrics.startup_metrics import startup_efficiency, startup_money, startup_series
 from startups.dates import Semester, add_months
 
@@ -45,6 +45,7 @@ def metric_row(series, today: datetime.date) -> dict:
         "unit": series.metric.unit,
         "north_star": series.metric.is_north_star,
         "month": last[0] if last else None,
+        "stale": bool(last) and is_stale(last[0], today),
         "value": last[1] if last else None,
         "year_change": series.year_change,
         "trend_is_good": series.trend_is_good,

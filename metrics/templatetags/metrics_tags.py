@@ -11,6 +11,7 @@ from startups.access import can_read
 
 from .. import charts
 from ..enums import Dimension
+from ..figures import is_percentage
 from ..startup_metrics import startup_efficiency, startup_money, startup_series
 
 register = template.Library()
@@ -30,6 +31,12 @@ def euros_fr(value) -> str:
 @register.filter
 def percent(value) -> str:
     return charts.format_percent(value)
+
+
+@register.filter
+def trend(value, unit: str) -> str:
+    """A change as its metric counts it: in points for a percentage, relative otherwise."""
+    return charts.format_points(value) if is_percentage(unit) else charts.format_percent(value)
 
 
 @register.filter
