@@ -433,7 +433,7 @@ def trajectory_chart(
 ) -> TrajectoryChart:
     """x = impact units of the semester, y = its cost; one point a semester, joined in order,
     with lines of constant cost per unit through the origin behind them."""
-    known = [f for f in figures if f.cost is not None and f.impact is not None]
+    known = [f for f in figures if f.cost is not None and f.impact is not None and f.complete]
     plot = Box(left=72, top=36, right=width - 24, bottom=height - 44)
     title = f"Trajectoire : coût et {unit} par semestre"
     chart = TrajectoryChart(

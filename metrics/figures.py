@@ -95,6 +95,12 @@ class SemesterFigures:
     cost_per_unit: Decimal | None
     change: Decimal | None
     increasing_returns: bool | None
+    months_measured: int = 6
+
+    @property
+    def complete(self) -> bool:
+        """Whether the impact was measured on the six months that the cost pays for."""
+        return self.months_measured == 6
 
 
 def increasing_returns(
@@ -115,13 +121,20 @@ def trajectory(
     budget_lines,
     rounds,
 ) -> list[SemesterFigures]:
-    """Cost, impact units and cost per impact unit, semester after semester (oldest first)."""
+    """Cost, impact units and cost per impact unit, semester after semester (oldest first).
+
+    A semester counts only when its impact was measured on all six months: a metric started
+    in December would otherwise set a whole semester's cost against one month of impact, and
+    the next semester would show a fall that never happened. Such a semester keeps its cost
+    and impact but has no cost per unit, and nothing is compared with it."""
     figures: list[SemesterFigures] = []
     for semester in semesters:
         cost, source = semester_cost(semester, budget_lines, rounds)
-        impact = aggregate([monthly[m] for m in semester.months if m in monthly], aggregation)
-        per_unit = ratio(cost, impact)
-        previous = figures[-1] if figures else None
+        values = [monthly[m] for m in semester.months if m in monthly]
+        impact = aggregate(values, aggregation)
+        complete = len(values) == len(semester.months)
+        per_unit = ratio(cost, impact) if complete else None
+        previous = figures[-1] if figures and figures[-1].complete else None
         figures.append(
             SemesterFigures(
                 semester=semester,
@@ -130,7 +143,10 @@ def trajectory(
                 impact=impact,
                 cost_per_unit=per_unit,
                 change=change(per_unit, previous.cost_per_unit) if previous else None,
-                increasing_returns=increasing_returns(previous, cost, impact) if previous else None,
+                increasing_returns=increasing_returns(previous, cost, impact)
+                if previous and complete
+                else None,
+                months_measured=len(values),
             )
         )
     return figures

@@ -82,6 +82,27 @@ def test_decreasing_returns_when_cost_grows_faster_than_impact():
     assert second.change > 0
 
 
+def test_a_semester_measured_in_part_has_no_cost_per_unit_and_nothing_is_compared_with_it():
+    """A metric started in December: one month of impact against a whole semester's cost
+    would read 6 € a dossier, then "−84 %" and increasing returns the semester after."""
+    first, second = Semester(2025, 2), Semester(2026, 1)
+    monthly = {first.months[-1]: Decimal(10_000)} | month_values(second, [10_000] * 6)
+    budget = [line(2025, 2, 60_000), line(2026, 1, 60_000)]
+    before, after = trajectory(
+        semesters=[first, second],
+        monthly=monthly,
+        aggregation=Aggregation.SUM,
+        budget_lines=budget,
+        rounds=[],
+    )
+    assert (before.cost, before.impact, before.months_measured) == (60_000, 10_000, 1)
+    assert not before.complete
+    assert before.cost_per_unit is None
+    assert after.complete and after.cost_per_unit == 1
+    assert after.change is None
+    assert after.increasing_returns is None
+
+
 def test_no_cost_per_unit_without_impact_or_cost():
     [figures] = trajectory(
         semesters=[S1_2021], monthly={}, aggregation=Aggregation.SUM, budget_lines=[], rounds=[]

@@ -10,7 +10,7 @@ from lxml import html as lxml_html
 from committees.reports.prefill import report_prefill
 from metrics.startup_metrics import startup_series
 from startups.dates import Semester
-from tests.factories import MetricFactory, add_measurements
+from tests.factories import BudgetLineFactory, MetricFactory, add_measurements
 from tests.utils import TODAY, month
 
 
@@ -61,3 +61,18 @@ def test_a_value_more_than_two_months_old_is_flagged(client, staff, startup, lat
     client.force_login(staff)
     content = page_text(client.get(reverse("startups:detail", args=[startup.slug])))
     assert ("valeur ancienne" in content) is stale
+
+
+def test_a_semester_measured_in_part_says_so_and_shows_no_cost_per_unit(client, staff, startup):
+    last = Semester.of(TODAY) - 1
+    metric = MetricFactory(startup=startup, label="Dossiers déposés")
+    values = {f"{m:%Y-%m}": 10_000 for m in last.months} | {
+        f"{(last - 1).months[-1]:%Y-%m}": 10_000
+    }
+    add_measurements(metric, values)
+    for semester in (last - 1, last):
+        BudgetLineFactory(startup=startup, year=semester.year, half=semester.half, paid=60_000)
+    client.force_login(staff)
+    content = page_text(client.get(reverse("metrics:list", args=[startup.slug])))
+    assert f"{last - 1} 60 000 € lignes budgétaires 10 000 1 mois mesuré sur 6 – –" in content
+    assert f"{last} 60 000 € lignes budgétaires 60 000 1,00 € – –" in content
