@@ -125,6 +125,22 @@ def test_phase_tags_and_back_keep_the_filter_form_in_step(page, live_server, cam
     assert phase.input_value() == "acceleration"
 
 
+def test_a_filter_changed_the_instant_the_results_arrive_is_not_lost(page, live_server, camille):
+    """The filter form comes back with every page of results. Changed just after that swap,
+    before htmx would have settled it under its default 20 ms delay, it must still answer."""
+    log_in_and_open_the_portfolio(page, live_server)
+    page.evaluate(
+        """() => document.body.addEventListener("htmx:afterSwap", () => setTimeout(() => {
+            const phase = document.getElementById("id_phase");
+            phase.value = "investigation";
+            phase.dispatchEvent(new Event("change", {bubbles: true}));
+        }), {once: true})"""
+    )
+    page.get_by_role("link", name="Accélération : 3").click()
+    expect(page.locator("#results h2")).to_have_text("1 startup")
+    assert listed(page) == ["Aides Logement"]
+
+
 @pytest.mark.parametrize("day", ["2019-03-01", "2035-10-31"])
 def test_signing_in_works_whatever_the_distance_between_the_servers_day_and_the_browsers(
     page, live_server, camille, request, day
