@@ -2,9 +2,18 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from dsfr.forms import DsfrBaseForm
 
+from .models import normalize_email
+
+
+class EmailField(forms.EmailField):
+    """An address as Comité writes it (`normalize_email`), whichever way it was typed."""
+
+    def to_python(self, value):
+        return normalize_email(super().to_python(value))
+
 
 class LoginForm(AuthenticationForm, DsfrBaseForm):
-    username = forms.EmailField(
+    username = EmailField(
         label="Adresse électronique",
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
@@ -20,7 +29,7 @@ class LoginForm(AuthenticationForm, DsfrBaseForm):
 
 
 class MagicLinkForm(DsfrBaseForm):
-    email = forms.EmailField(
+    email = EmailField(
         label="Adresse électronique",
         help_text="Nous vous envoyons un lien de connexion valable 30 minutes.",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),

@@ -1,15 +1,27 @@
+import unicodedata
+
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
 
 
+def normalize_email(address: str) -> str:
+    """The one way an address is written, for storage, sign-in and the rate limits: NFKC (the
+    long s "ſ" and full-width letters become plain ones) then casefold ("ß" becomes "ss")."""
+    return unicodedata.normalize("NFKC", address.strip()).casefold()
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
+
+    @classmethod
+    def normalize_email(cls, email):
+        return normalize_email(email or "")
 
     def _create_user(self, email, password, **extra_fields):
         if not email:
             raise ValueError("L’adresse électronique est obligatoire.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user = self.model(email=self.normalize_email(email), **extra_fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -24,7 +36,7 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
     def get_by_natural_key(self, email):
-        return self.get(email__iexact=email)
+        return self.get(email=normalize_email(email))
 
 
 class User(AbstractUser):
@@ -46,6 +58,10 @@ class User(AbstractUser):
     class Meta:
         verbose_name = "utilisateur"
         constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+
+    def save(self, *args, **kwargs):
+        self.email = normalize_email(self.email)
+        super().save(*args, **kwargs)
 
     def __str__(self):
         if self.erased_at:

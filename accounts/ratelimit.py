@@ -15,6 +15,8 @@ import redis
 from django.conf import settings
 from django.core.cache import cache, caches
 
+from .models import normalize_email
+
 logger = logging.getLogger(__name__)
 
 # Tests give each test a prefix of its own (tests/conftest.py): the cache outlives a test.
@@ -31,7 +33,7 @@ def client_ip(request) -> str:
 
 def sign_in_keys(request, email: str) -> list[str]:
     """What a sign-in attempt counts against: the IP it comes from and the address it names."""
-    return [f"ip:{client_ip(request)}", f"email:{email.strip().lower()}"]
+    return [f"ip:{client_ip(request)}", f"email:{normalize_email(email)}"]
 
 
 def _cache_key(scope: str, key: str) -> str:

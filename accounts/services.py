@@ -4,13 +4,13 @@ from django.urls import reverse
 from django.utils import timezone
 from sesame.utils import get_query_string
 
-from .models import User
+from .models import User, normalize_email
 from .tasks import send_email
 
 
 def magic_link_send(*, email: str, base_url: str) -> bool:
     """E-mail a one-time sign-in link to the active account with this address, if there is one."""
-    user = User.objects.filter(email__iexact=email, is_active=True).first()
+    user = User.objects.filter(email=normalize_email(email), is_active=True).first()
     if user is None:
         return False
     context = {
@@ -58,7 +58,7 @@ def proconnect_user(*, claims: dict) -> User:
         raise SignInRefused(
             "ProConnect n’a pas transmis votre adresse électronique : connexion impossible."
         )
-    user = User.objects.filter(email__iexact=email).first()
+    user = User.objects.filter(email=normalize_email(email)).first()
     if user is None:
         raise SignInRefused(
             f"Aucun compte Comité n’est ouvert pour l’adresse {email}. Comité est réservé aux "

@@ -11,8 +11,6 @@ from committees.sessions import urls as sessions
 from config import views as config_views
 from metrics import urls as metrics
 
-admin.site.site_header = "Comité — administration"
-
 # A startup's pages, whichever app serves them.
 STARTUP = "portefeuille/startups/<str:slug>/"
 

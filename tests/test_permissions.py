@@ -221,8 +221,8 @@ TABLE: dict[str, Entry] = {
     "committees:document-status": Entry(document, "L 403 403 R 403 R 403 R R"),
     "committees:document-retry": Entry(document, POST_ONLY, post="L 403 403 403 403 + 403 + +"),
     "committees:document-download": Entry(document, READ_SESSION),
-    # The Django admin, as one entry: the `is_staff` flag (superusers); no persona but the
-    # superuser has it, the others are sent to the admin's login.
+    # The Django admin, as one entry: superusers only; the others are sent to the admin's
+    # login, which refuses a signed-in account that is not a superuser.
     "admin": Entry(none, "A A A A A A A A 200"),
 }
 
@@ -327,9 +327,9 @@ def test_a_post_without_the_right_is_refused_and_writes_nothing(world):
     assert not wrong, "\n".join(wrong)
 
 
-def test_the_admin_is_for_the_staff_flag_only(world):
+def test_the_admin_is_for_superusers_even_with_the_staff_flag(world):
     flagged = world.user("staff")
     flagged.is_staff = True
     flagged.save(update_fields=["is_staff"])
     client = client_for(world, "staff")
-    assert client.get(reverse("admin:index")).status_code == 200
+    assert client.get(reverse("admin:index"), follow=True).status_code == 403

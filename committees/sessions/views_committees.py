@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from dsfr.forms import DsfrBaseForm
 
-from accounts.models import User
+from accounts.forms import EmailField
+from accounts.models import User, normalize_email
 from startups.models import Organisation
 
 from ..enums import MemberRole
@@ -58,7 +59,7 @@ class RulesForm(DsfrBaseForm, forms.ModelForm):
 
 
 class MemberForm(DsfrBaseForm):
-    email = forms.EmailField(
+    email = EmailField(
         label="Adresse électronique",
         help_text="La personne doit avoir un compte Comité.",
         error_messages={
@@ -77,7 +78,7 @@ class MemberForm(DsfrBaseForm):
 
     def clean_email(self):
         email = self.cleaned_data["email"]
-        user = User.objects.filter(email__iexact=email, is_active=True).first()
+        user = User.objects.filter(email=normalize_email(email), is_active=True).first()
         if user is None:
             raise forms.ValidationError("Aucun compte Comité n’a cette adresse.")
         self.cleaned_data["user"] = user

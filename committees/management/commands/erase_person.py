@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.models import User
+from accounts.models import User, normalize_email
 
 from ...sessions.people import person_erase
 
@@ -15,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("email")
 
     def handle(self, *, email, **options):
-        user = User.objects.filter(email__iexact=email, erased_at__isnull=True).first()
+        user = User.objects.filter(email=normalize_email(email), erased_at__isnull=True).first()
         if user is None:
             raise CommandError(f"Aucun compte actif ou désactivé n’a l’adresse {email}.")
         person_erase(user=user)

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -52,11 +52,11 @@ class Command(BaseCommand):
         ]
         admin.is_staff = admin.is_superuser = True
         admin.save(update_fields=["is_staff", "is_superuser"])
-        group, _ = Group.objects.get_or_create(name=STAFF_GROUP)
-        group.permissions.set(Permission.objects.filter(content_type__app_label="startups"))
-        staff.is_staff = True
+        # The admin is for superusers: staff work on Comité's pages. Earlier demos made staff
+        # a group with the admin's rights; it goes.
+        Group.objects.filter(name=STAFF_GROUP).delete()
+        staff.is_staff = False
         staff.save(update_fields=["is_staff"])
-        staff.groups.add(group)
         if incubator := Incubator.objects.filter(slug=DEMO_INCUBATOR).first():
             IncubatorStaff.objects.get_or_create(user=staff, incubator=incubator)
         if organisation := Organisation.objects.filter(slug=DEMO_SPONSOR).first():
