@@ -8,7 +8,7 @@ from sesame.views import LoginView as SesameLoginView
 
 from .forms import LoginForm, MagicLinkForm
 from .ratelimit import rate_limit_count, rate_limited, sign_in_keys
-from .services import magic_link_send
+from .services import magic_link_request
 
 
 def _too_many_attempts(request) -> None:
@@ -60,7 +60,9 @@ def magic_link(request):
         context = {"form": LoginForm(request), "magic_form": form, "next": ""}
         return render(request, "accounts/login.html", context, status=429)
     rate_limit_count(scope="magic-link", keys=keys)
-    magic_link_send(email=form.cleaned_data["email"], base_url=request.build_absolute_uri("/")[:-1])
+    magic_link_request(
+        email=form.cleaned_data["email"], base_url=request.build_absolute_uri("/")[:-1]
+    )
     # The same answer whether the account exists or not: addresses are not disclosed.
     messages.success(
         request,

@@ -3,10 +3,13 @@ import time
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import PASSWORD, UserFactory
 
+SAVEPOINT = re.compile(r'"s\w+"')  # savepoints are numbered
 MAGIC_LINK = re.compile(r"http://testserver(/comptes/lien/\?sesame=\S+)")
 
 
@@ -79,3 +82,25 @@ def test_magic_link_is_sent_by_a_real_worker(client, real_worker):
     link = MAGIC_LINK.search(files[0].read_text()).group(1)
     client.get(link)
     assert client.get(reverse("home")).context["user"] == user
+
+
+def test_a_magic_link_request_takes_the_same_path_for_a_known_and_an_unknown_address(
+    client, outsider, django_capture_on_commit_callbacks
+):
+    """How long the answer takes must not tell whether an account has the address: the request
+    makes the same queries (none on the accounts) and queues one task in both cases."""
+    runs = {}
+    for email in (outsider.email, "personne@example.org"):
+        with (
+            CaptureQueriesContext(connection) as queries,
+            django_capture_on_commit_callbacks() as callbacks,
+        ):
+            client.post(reverse("accounts:magic-link"), {"email": email})
+        runs[email] = ([SAVEPOINT.sub("", q["sql"]) for q in queries], len(callbacks))
+        for callback in callbacks:
+            callback()
+    known, unknown = runs.values()
+    assert known == unknown and known[1] == 1
+    assert not any("accounts_user" in sql for sql in known[0])
+    [email] = mail.outbox
+    assert email.to == [outsider.email]
