@@ -8,18 +8,30 @@ planned ──convene──▶ convened ──open──▶ open ──close─�
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, ProtectedError, Q
+from django.urls import reverse
 from django.utils import timezone
 
+from accounts.tasks import send_email
 from startups.dates import add_months
 from startups.models import COMMITTEE_BEFORE_MONEY_ENDS_DAYS, Startup
 
 from ..audit import audit
-from ..enums import AuditAction, DocumentKind, MemberRole, Outcome, ReviewStatus, SessionStatus
+from ..enums import (
+    VOTING_ROLES,
+    AuditAction,
+    DocumentKind,
+    MemberRole,
+    Outcome,
+    ReviewStatus,
+    SessionStatus,
+)
 from ..models import Committee, CommitteeMember, Review, SemesterReport, Session
+from ..reports.reminders import absolute, email
 from ..reports.services import latest_version, sections_of
 from ..tasks import document_request, send_convocation
 
@@ -27,8 +39,6 @@ from ..tasks import document_request, send_convocation
 PREPARING = (SessionStatus.PLANNED, SessionStatus.CONVENED)  # Session.is_preparing
 # A copied session is held six months later by default (one semester).
 COPY_AFTER_MONTHS = 6
-# Until the lead adds a dedicated action to AuditAction (a migration), rule changes are
-# recorded as a change of the committee's membership, with the rules in the detail.
 
 
 # Members ----------------------------------------------------------------------------------------
@@ -46,12 +56,57 @@ def check_chair(committee: Committee, role: str, *, member: CommitteeMember | No
         )
 
 
+def check_roles_may_change(committee: Committee, *, user, role: str | None, by) -> None:
+    """Roles are fixed while one of the committee's sessions sits, and nobody gives themselves a
+    vote or the chair: another manager of the committee must."""
+    if committee.sessions.filter(status=SessionStatus.OPEN).exists():
+        raise ValidationError(
+            {
+                "role": "Une séance de ce comité est en cours : ses membres et leurs rôles ne "
+                "changent qu’une fois la séance close."
+            }
+        )
+    if role in VOTING_ROLES and user.pk == by.pk:
+        raise ValidationError(
+            {
+                "role": "Vous ne pouvez pas vous donner un rôle votant ni la présidence : "
+                "demandez-le à un autre gestionnaire du comité."
+            }
+        )
+
+
+def chairs(committee: Committee) -> list:
+    return [m.user for m in committee.members.filter(role=MemberRole.CHAIR).select_related("user")]
+
+
+def role_change_notify(committee: Committee, *, chairs_before: list, by, **change) -> None:
+    """E-mail the chair (the one before the change and the one after) what changed and who did it."""
+    recipients = {user.pk: user for user in chairs_before + chairs(committee)}
+    if not recipients:
+        return
+    context = {
+        "committee": committee,
+        "by": by,
+        "link": absolute(reverse("committees:committee", args=[committee.pk])),
+        **change,
+    }
+    kwargs = email(
+        "member_changed",
+        f"{committee.name} : composition du comité modifiée",
+        context,
+        list(recipients.values()),
+    )
+    transaction.on_commit(partial(send_email.delay, **kwargs))
+
+
 @transaction.atomic
 def member_add(*, committee: Committee, user, role: str, organisation=None, by) -> CommitteeMember:
     Committee.objects.select_for_update().get(pk=committee.pk)
     if committee.members.filter(user=user).exists():
         raise ValidationError({"email": f"{user.email} est déjà membre de ce comité."})
+    check_roles_may_change(committee, user=user, role=role, by=by)
     check_chair(committee, role)
+    chairs_before = chairs(committee)
     member = CommitteeMember.objects.create(
         committee=committee, user=user, role=role, organisation=organisation
     )
@@ -63,13 +118,18 @@ def member_add(*, committee: Committee, user, role: str, organisation=None, by) 
         role=role,
         organisation=organisation.slug if organisation else None,
     )
+    role_change_notify(
+        committee, chairs_before=chairs_before, by=by, member=user, after=MemberRole(role).label
+    )
     return member
 
 
 @transaction.atomic
 def member_change(*, member: CommitteeMember, role: str, organisation=None, by) -> None:
     Committee.objects.select_for_update().get(pk=member.committee_id)
+    check_roles_may_change(member.committee, user=member.user, role=role, by=by)
     check_chair(member.committee, role, member=member)
+    chairs_before = chairs(member.committee)
     before = member.role
     member.role, member.organisation = role, organisation
     member.save(update_fields=["role", "organisation"])
@@ -82,20 +142,38 @@ def member_change(*, member: CommitteeMember, role: str, organisation=None, by) 
         before=before,
         organisation=organisation.slug if organisation else None,
     )
+    role_change_notify(
+        member.committee,
+        chairs_before=chairs_before,
+        by=by,
+        member=member.user,
+        before=MemberRole(before).label,
+        after=MemberRole(role).label,
+    )
 
 
 @transaction.atomic
 def member_remove(*, member: CommitteeMember, by) -> None:
     """A member who has sat, voted or declared a conflict stays on record: refused."""
-    email = member.user.email
+    Committee.objects.select_for_update().get(pk=member.committee_id)
+    check_roles_may_change(member.committee, user=member.user, role=None, by=by)
+    chairs_before = chairs(member.committee)
+    address = member.user.email
     try:
         with transaction.atomic():
             member.delete()
     except (ProtectedError, IntegrityError) as error:
         raise ValidationError(
-            f"{email} a déjà siégé ou voté : ce membre reste dans les relevés du comité."
+            f"{address} a déjà siégé ou voté : ce membre reste dans les relevés du comité."
         ) from error
-    audit(action=AuditAction.MEMBER_REMOVED, actor=by, committee=member.committee, member=email)
+    audit(action=AuditAction.MEMBER_REMOVED, actor=by, committee=member.committee, member=address)
+    role_change_notify(
+        member.committee,
+        chairs_before=chairs_before,
+        by=by,
+        member=member.user,
+        before=MemberRole(member.role).label,
+    )
 
 
 @transaction.atomic

@@ -337,6 +337,83 @@ def test_one_chair_per_committee(session, chair, staff):
     assert not session.committee.members.filter(user=other).exists()
 
 
+def test_roles_are_fixed_while_a_session_sits(client, session, chair, staff):
+    """The attack: staff made themselves chair of an open session, opened a vote and decided."""
+    manager = CommitteeMember.objects.create(
+        committee=session.committee, user=staff, role=MemberRole.STAFF
+    )
+    SessionFactory.set_state(session, open=True)
+    client.force_login(staff)
+    answer = client.post(
+        reverse("committees:member-role", args=[session.committee.pk, manager.pk]),
+        {"role": MemberRole.OBSERVER},
+        follow=True,
+    )
+    assert "Une séance de ce comité est en cours" in answer.content.decode()
+    with pytest.raises(ValidationError, match="en cours"):
+        member_change(member=chair, role=MemberRole.OBSERVER, by=staff)
+    with pytest.raises(ValidationError, match="en cours"):
+        member_add(committee=session.committee, user=UserFactory(), role="voter", by=staff)
+    with pytest.raises(ValidationError, match="en cours"):
+        member_remove(member=manager, by=staff)
+    roles = dict(session.committee.members.values_list("user__email", "role"))
+    assert roles == {chair.user.email: MemberRole.CHAIR, staff.email: MemberRole.STAFF}
+    assert not AuditEvent.objects.filter(action__startswith="member").exists()
+
+    SessionFactory.set_state(session, closed=True)
+    member_change(member=chair, role=MemberRole.VOTER, by=staff)
+
+
+@pytest.mark.parametrize("role", [MemberRole.CHAIR, MemberRole.VOTER])
+def test_nobody_gives_themselves_a_vote_or_the_chair(client, session, staff, role):
+    client.force_login(staff)
+    answer = client.post(
+        reverse("committees:member-add", args=[session.committee.pk]),
+        {"email": staff.email, "role": role},
+    )
+    assert answer.status_code == 422
+    assert "Vous ne pouvez pas vous donner un rôle votant" in answer.content.decode()
+    seat = member_add(committee=session.committee, user=staff, role=MemberRole.STAFF, by=staff)
+    with pytest.raises(ValidationError, match="Vous ne pouvez pas"):
+        member_change(member=seat, role=role, by=staff)
+    # Another manager of the committee may.
+    member_change(member=seat, role=role, by=UserFactory(staff_of=session.committee.incubator))
+    assert CommitteeMember.objects.get(pk=seat.pk).role == role
+
+
+def test_every_role_change_is_audited_and_e_mailed_to_the_chair(
+    session, chair, staff, django_capture_on_commit_callbacks
+):
+    newcomer = UserFactory(email="nouvelle@example.org", first_name="Nora", last_name="Neuve")
+    with django_capture_on_commit_callbacks(execute=True):
+        seat = member_add(
+            committee=session.committee, user=newcomer, role=MemberRole.OBSERVER, by=staff
+        )
+        member_change(member=seat, role=MemberRole.VOTER, by=staff)
+        member_remove(member=seat, by=staff)
+        # A new chair: the one who leaves the chair is told, then the one who takes it.
+        member_change(member=chair, role=MemberRole.VOTER, by=staff)
+        other = member_add(
+            committee=session.committee, user=newcomer, role=MemberRole.CHAIR, by=staff
+        )
+    actions = AuditEvent.objects.filter(actor=staff).order_by("id").values_list("action", flat=True)
+    assert list(actions) == [
+        AuditAction.MEMBER_ADDED,
+        AuditAction.MEMBER_CHANGED,
+        AuditAction.MEMBER_REMOVED,
+        AuditAction.MEMBER_CHANGED,
+        AuditAction.MEMBER_ADDED,
+    ]
+    assert [message.to for message in mail.outbox] == [[chair.user.email]] * 4 + [
+        [newcomer.email]
+    ]
+    added, changed, removed = (message.body for message in mail.outbox[:3])
+    assert "Nora Neuve (nouvelle@example.org) rejoint le comité comme « Observateur·rice »" in added
+    assert "passe de « Observateur·rice » à « Représentant·e votant·e d’un sponsor »" in changed
+    assert "quitte le comité" in removed and staff.get_full_name() in removed
+    assert other.role == MemberRole.CHAIR
+
+
 def test_every_change_is_audited(session, startup, staff):
     committee = session.committee
     created = session_create(
