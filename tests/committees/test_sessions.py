@@ -404,9 +404,7 @@ def test_every_role_change_is_audited_and_e_mailed_to_the_chair(
         AuditAction.MEMBER_CHANGED,
         AuditAction.MEMBER_ADDED,
     ]
-    assert [message.to for message in mail.outbox] == [[chair.user.email]] * 4 + [
-        [newcomer.email]
-    ]
+    assert [message.to for message in mail.outbox] == [[chair.user.email]] * 4 + [[newcomer.email]]
     added, changed, removed = (message.body for message in mail.outbox[:3])
     assert "Nora Neuve (nouvelle@example.org) rejoint le comité comme « Observateur·rice »" in added
     assert "passe de « Observateur·rice » à « Représentant·e votant·e d’un sponsor »" in changed
