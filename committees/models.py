@@ -301,6 +301,15 @@ class Review(models.Model):
     recommendation = models.TextField("recommandation de l’incubateur", blank=True)
     vote_opened_at = models.DateTimeField("vote ouvert le", null=True, blank=True)
     vote_closed_at = models.DateTimeField("vote clos le", null=True, blank=True)
+    # The committee's rules, fixed on the item when its vote opens: changing the committee's
+    # rules afterwards changes nothing about this vote.
+    secret_ballot = models.BooleanField("vote à bulletin secret", null=True, blank=True)
+    majority = models.CharField("majorité", max_length=10, choices=Majority, blank=True)
+    quorum = models.PositiveSmallIntegerField("quorum", null=True, blank=True)
+    # The tally, frozen when the vote closes (`voting.tally_data`).
+    tally = models.JSONField(
+        "dépouillement", null=True, blank=True, encoder=PrefillEncoder, decoder=PrefillDecoder
+    )
 
     class Meta:
         verbose_name = "passage en comité"
@@ -327,6 +336,13 @@ class Review(models.Model):
     @property
     def semester(self) -> Semester:
         return report_semester(self.session.report_due_on)
+
+    @property
+    def is_secret(self) -> bool:
+        """A secret ballot: the rule fixed when the vote opened, else the committee's now."""
+        if self.secret_ballot is not None:
+            return self.secret_ballot
+        return self.session.committee.secret_ballot
 
 
 class SemesterReportQuerySet(models.QuerySet):
@@ -656,6 +672,53 @@ class Vote(models.Model):
 
     def __str__(self):
         return f"{self.member} : {self.get_choice_display()}"
+
+
+class Voter(models.Model):
+    """Who voted on an item by secret ballot: one row per member and item (which keeps "vote
+    once"), and nothing of what they chose: that is a `Ballot`, which names nobody."""
+
+    review = models.ForeignKey(Review, related_name="voters", on_delete=models.PROTECT)
+    member = models.ForeignKey(CommitteeMember, related_name="+", on_delete=models.PROTECT)
+    cast_at = models.DateTimeField("a voté le")
+
+    class Meta:
+        verbose_name = "votant"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "member"],
+                name="voter_once",
+                violation_error_message="Ce membre a déjà voté sur ce passage.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member} a voté"
+
+
+class Ballot(models.Model):
+    """One secret ballot: what was chosen, by nobody. A random key and no time, so that neither
+    the order of the rows nor a timestamp ties it to a `Voter`."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    review = models.ForeignKey(Review, related_name="ballots", on_delete=models.PROTECT)
+    choice = models.CharField("choix", max_length=10, choices=Outcome)
+    amount = models.DecimalField("montant proposé (€)", null=True, blank=True, **MONEY)
+    months = models.PositiveSmallIntegerField("durée proposée (mois)", null=True, blank=True)
+    comment = models.TextField("commentaire", blank=True)
+
+    class Meta:
+        verbose_name = "bulletin secret"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gte=0),
+                name="ballot_amount_positive",
+                violation_error_message="Un montant ne peut pas être négatif.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Bulletin secret : {self.get_choice_display()}"
 
 
 class Decision(models.Model):

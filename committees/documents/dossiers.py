@@ -144,7 +144,7 @@ def dossier_context(review: Review, *, in_pack: bool = False) -> dict:
     efficiency = startup_efficiency(series, budget_lines=budget_lines, rounds=rounds, today=today)
     closed = session.is_closed
     # Only the decisions are read: the votes' names belong to the minutes.
-    item = Item(review, secret=True)
+    item = Item(review, votes=False)
     final = closed and item.decision is not None
     name = f"Dossier d’examen — {startup.name}"
     return {
@@ -236,6 +236,9 @@ def minutes_html(session: Session) -> str:
     recorded = {member.pk for member in context["present"] + context["absent"]}
     members = committee.members.select_related("user").order_by("role", "user__last_name", "id")
     voters_present = [m for m in context["present"] if m.role in VOTING_ROLES]
+    # The rules fixed when the first vote opened; the committee's own before any vote.
+    voted = [item.review for item in context["items"] if item.review.majority]
+    rules = voted[0] if voted else committee
     return html(
         "minutes.html",
         context
@@ -250,7 +253,8 @@ def minutes_html(session: Session) -> str:
                 "required": committee.quorum,
                 "reached": len(voters_present) >= committee.quorum,
             },
-            "majority": committee.get_majority_display(),
+            "majority": rules.get_majority_display(),
+            "secret": rules.secret_ballot,
             "majorities": MAJORITIES,
         },
     )

@@ -37,6 +37,7 @@ from ..models import (
     Review,
     Session,
     Vote,
+    Voter,
 )
 from ..tasks import MAX_ATTEMPTS, TRANSIENT, enqueue
 from . import pdf
@@ -255,6 +256,7 @@ REVIEW_MARKERS = {
     "phases": (Phase.objects, "startup", Max("start")),
     "assessed": (Assessment.objects, "review", Max("updated_at"), "pk"),
     "votes": (Vote.objects, "review", Count("id"), "pk"),
+    "voters": (Voter.objects, "review", Count("id"), "pk"),
 }
 REVIEW_FIELDS = (
     "pk",

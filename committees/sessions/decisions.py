@@ -98,18 +98,6 @@ def split_amount(amount: Decimal, startup: Startup) -> list[tuple[int, Decimal]]
     return shares
 
 
-def tally_data(result: Tally) -> dict:
-    return {
-        "majority": result.majority,
-        "counts": result.counts,
-        "eligible": result.eligible,
-        "abstentions": result.abstentions,
-        "outcome": result.outcome or "",
-        "median_amount": result.median_amount,
-        "median_months": result.median_months,
-    }
-
-
 def grid_averages(review: Review) -> list[dict]:
     """Each question of the grid with the members' average score (and how many scored it)."""
     scores: dict[str, list[int]] = {}
@@ -144,7 +132,7 @@ def snapshot(review: Review, result: Tally, *, today: datetime.date) -> dict:
             "figures": report_prefill(startup, semester=semester, today=today),
             "report": {"semester": semester.key, "version": version.number if version else None},
             "grid": grid_averages(review),
-            "tally": tally_data(result),
+            "tally": result.data(),
         }
     )
 
@@ -482,15 +470,16 @@ class Item:
     """One agenda item in the minutes: its decision (the last correction if any), the
     decisions it corrects, the tally frozen with it and, when the ballot is named, the votes."""
 
-    def __init__(self, review: Review, *, secret: bool):
+    def __init__(self, review: Review, *, votes: bool = True):
         self.review = review
+        self.secret = review.is_secret
         self.startup = review.startup
         decisions = list(review.decisions.all())
         self.decision = decisions[-1] if decisions else None
         self.history = decisions[:-1]
         first = decisions[0] if decisions else None
-        self.tally = (first.snapshot or {}).get("tally") if first else None
-        self.votes = [] if secret else list(review.votes.all())
+        self.tally = (first.snapshot or {}).get("tally") if first else review.tally
+        self.votes = list(review.votes.all()) if votes and not self.secret else []
 
     @property
     def tally_rows(self) -> list[tuple[str, int]]:
@@ -507,15 +496,10 @@ class Item:
 
 def minutes(session: Session) -> dict:
     """The minutes' content: attendance and each item (a fixed number of queries)."""
-    secret = session.committee.secret_ballot
-    prefetches = [decisions_prefetch()]
-    if not secret:
-        prefetches.append(
-            Prefetch("votes", Vote.objects.select_related("member__user").order_by("id"))
-        )
+    votes = Prefetch("votes", Vote.objects.select_related("member__user").order_by("id"))
     reviews = (
         session.reviews.select_related("startup")
-        .prefetch_related(*prefetches)
+        .prefetch_related(decisions_prefetch(), votes)
         .order_by("position", "id")
     )
     attendances = session.attendances.select_related("member__user").order_by(
@@ -524,10 +508,9 @@ def minutes(session: Session) -> dict:
     return {
         "session": session,
         "committee": session.committee,
-        "secret": secret,
         "present": [a.member for a in attendances if a.present],
         "absent": [a.member for a in attendances if not a.present],
-        "items": [Item(review, secret=secret) for review in reviews],
+        "items": [Item(review) for review in reviews],
     }
 
 

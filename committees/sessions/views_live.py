@@ -14,10 +14,11 @@ from django_htmx.http import HttpResponseStopPolling
 from dsfr.forms import DsfrBaseForm
 
 from ..enums import VOTING_ROLES, Outcome, ReviewStatus
-from ..models import Attendance, CommitteeMember, Conflict, Review, Vote
+from ..models import Attendance, Ballot, CommitteeMember, Conflict, Review, Vote, Voter
 from .access import get_review_in, get_session_for, get_vote_for
 from .voting import (
     ALREADY_VOTED,
+    Tally,
     attendance_set,
     compute_tally,
     session_open,
@@ -52,7 +53,8 @@ class Item:
     review: Review
     voters: list = field(default_factory=list)
     eligible: set = field(default_factory=set)
-    my_vote: Vote | None = None
+    secret: bool = False
+    voted: bool = False
     can_vote: bool = False
     tally: object = None
     votes: list = field(default_factory=list)
@@ -64,6 +66,16 @@ def decide_url(session, review) -> str | None:
         return reverse("committees:review-decide", args=[session.pk, review.pk])
     except NoReverseMatch:  # the decisions pages are not there yet
         return None
+
+
+def closed_tally(review, item, ballots, cast) -> Tally:
+    """The tally frozen when the vote closed (an item closed before tallies were frozen: counted
+    again from its votes or ballots, which no longer change)."""
+    if review.tally:
+        return Tally.frozen(review.tally)
+    counted = [b for b in ballots if b.review_id == review.pk] if item.secret else item.votes
+    majority = review.majority or review.session.committee.majority
+    return compute_tally(majority, counted, item.eligible, {row.member_id for row in cast})
 
 
 def board_context(request, session, roles, *, form=None, preserve=True, notice=None) -> dict:
@@ -80,6 +92,9 @@ def board_context(request, session, roles, *, form=None, preserve=True, notice=N
         Conflict.objects.filter(review__session=session).values_list("review_id", "member_id")
     )
     votes = list(Vote.objects.filter(review__session=session).order_by("cast_at", "id"))
+    # Secret ballots: who voted, and apart what was chosen, by nobody.
+    voters = list(Voter.objects.filter(review__session=session).order_by("cast_at", "id"))
+    ballots = list(Ballot.objects.filter(review__session=session))
     by_id = {member.pk: member for member in members}
     for vote in votes:
         user = by_id[vote.member_id].user
@@ -89,22 +104,22 @@ def board_context(request, session, roles, *, form=None, preserve=True, notice=N
     present_voters = {m.pk for m in members if m.role in VOTING_ROLES and present.get(m.pk)}
     me = roles.member
     follows = me is not None or roles.staff  # teams see neither votes nor names before the tally
-    secret = session.committee.secret_ballot
     items = []
     for review in reviews:
-        item = Item(review=review)
+        item = Item(review=review, secret=review.is_secret)
         item.eligible = {pk for pk in present_voters if (review.pk, pk) not in conflicts}
         item.votes = [vote for vote in votes if vote.review_id == review.pk]
-        item.voters = [by_id[vote.member_id] for vote in item.votes]
+        cast = [v for v in voters if v.review_id == review.pk] if item.secret else item.votes
+        item.voters = [by_id[row.member_id] for row in cast]
         if me is not None:
-            item.my_vote = next((v for v in item.votes if v.member_id == me.pk), None)
+            item.voted = any(row.member_id == me.pk for row in cast)
             item.can_vote = review.status == ReviewStatus.VOTING and me.pk in item.eligible
         if review.status in (ReviewStatus.VOTED, ReviewStatus.DECIDED):
-            item.tally = compute_tally(session.committee.majority, item.votes, item.eligible)
+            item.tally = closed_tally(review, item, ballots, cast)
             item.decide_url = decide_url(session, review) if roles.chair or roles.manager else None
         if not follows and review.status == ReviewStatus.VOTING:
             item.voters, item.votes = [], []
-        if secret or (not follows and item.tally is None):
+        if item.secret or (not follows and item.tally is None):
             item.votes = []  # never who voted what
         items.append(item)
     voting = next((item for item in items if item.review.status == ReviewStatus.VOTING), None)
@@ -117,7 +132,6 @@ def board_context(request, session, roles, *, form=None, preserve=True, notice=N
         "quorum": {"present": len(present_voters), "required": session.committee.quorum},
         "voting": voting,
         "follows": follows,
-        "secret": secret,
         "form": form or VoteForm(),
         "preserve": preserve,
         "notice": notice,

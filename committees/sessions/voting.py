@@ -35,7 +35,17 @@ from ..enums import (
     ReviewStatus,
     SessionStatus,
 )
-from ..models import Attendance, CommitteeMember, Conflict, Review, Session, Vote
+from ..models import (
+    Attendance,
+    Ballot,
+    CommitteeMember,
+    Conflict,
+    Review,
+    Session,
+    Vote,
+    Voter,
+    round_trip,
+)
 from .access import require_chair
 
 ALREADY_VOTED = "Votre vote est déjà enregistré."
@@ -148,23 +158,38 @@ def vote_open(*, review: Review, by) -> Review:
             f"Quorum non atteint : {count.present} membre(s) votant(s) présent(s) sur "
             f"{count.required} requis."
         )
-    now = timezone.now()
-    updated = Review.objects.filter(pk=review.pk, status=ReviewStatus.PENDING).update(
-        status=ReviewStatus.VOTING, vote_opened_at=now
-    )
-    if not updated:
+    committee = session.committee
+    # The rules are fixed on the item now: changing the committee's afterwards changes nothing.
+    opened = {
+        "status": ReviewStatus.VOTING,
+        "vote_opened_at": timezone.now(),
+        "secret_ballot": committee.secret_ballot,
+        "majority": committee.majority,
+        "quorum": committee.quorum,
+    }
+    if not Review.objects.filter(pk=review.pk, status=ReviewStatus.PENDING).update(**opened):
         raise ValidationError("Ce vote a déjà été ouvert.")
-    review.status, review.vote_opened_at = ReviewStatus.VOTING, now
-    audit(action=AuditAction.VOTE_OPENED, actor=by, review=review, present=count.present)
+    for name, value in opened.items():
+        setattr(review, name, value)
+    audit(
+        action=AuditAction.VOTE_OPENED,
+        actor=by,
+        review=review,
+        present=count.present,
+        secret_ballot=committee.secret_ballot,
+        majority=committee.majority,
+        quorum=committee.quorum,
+    )
     return review
 
 
-def _item_state_for_share(review: Review, member: CommitteeMember) -> tuple[str, bool]:
-    """The item's status and whether the member may vote on it, in one query, the item's row
-    locked FOR SHARE on PostgreSQL until the transaction ends (SQLite writes one at a time)."""
+def _item_state_for_share(review: Review, member: CommitteeMember) -> tuple[str, bool, bool]:
+    """The item's status, whether the member may vote on it and whether the ballot is secret,
+    in one query, the item's row locked FOR SHARE on PostgreSQL until the transaction ends
+    (SQLite writes one at a time)."""
     eligible = eligible_voters(review).filter(pk=member.pk)
     query = Review.objects.filter(pk=review.pk).annotate(eligible=Exists(eligible))
-    sql, params = query.values_list("status", "eligible").query.sql_with_params()
+    sql, params = query.values_list("status", "eligible", "secret_ballot").query.sql_with_params()
     if connection.vendor == "postgresql":
         sql += f" {VOTE_LOCK} OF " + connection.ops.quote_name(Review._meta.db_table)
     with connection.cursor() as cursor:
@@ -172,17 +197,17 @@ def _item_state_for_share(review: Review, member: CommitteeMember) -> tuple[str,
         row = cursor.fetchone()
     if row is None:
         raise ValidationError("Ce passage n’existe plus.")
-    return row[0], bool(row[1])
+    return row[0], bool(row[1]), bool(row[2])
 
 
-def _insert_once(**values) -> int | None:
-    """INSERT … ON CONFLICT DO NOTHING on the `vote_once` constraint: the new vote's id, or
-    None when this member already voted (a second tab at the same instant included). No
-    savepoint, no exception: one round trip."""
-    fields = [Vote._meta.get_field(name) for name in values]
+def _insert_once(model: type[Vote | Voter], **values) -> int | None:
+    """INSERT … ON CONFLICT DO NOTHING on the member and item (`vote_once`, `voter_once`): the
+    new row's id, or None when this member already voted (a second tab at the same instant
+    included). No savepoint, no exception: one round trip."""
+    fields = [model._meta.get_field(name) for name in values]
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     params = [field.get_db_prep_save(values[field.name], connection) for field in fields]
-    table = connection.ops.quote_name(Vote._meta.db_table)
+    table = connection.ops.quote_name(model._meta.db_table)
     sql = (
         f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "  # noqa: S608
         "ON CONFLICT (review_id, member_id) DO NOTHING RETURNING id"
@@ -201,11 +226,12 @@ def vote_cast(
     amount: Decimal | None = None,
     months: int | None = None,
     comment: str = "",
-) -> Vote:
-    """An eligible member's vote on the item being voted on: once, never changed.
+) -> Vote | Ballot:
+    """An eligible member's vote on the item being voted on: once, never changed. A secret
+    ballot writes who voted (`Voter`) apart from what they chose (`Ballot`, returned).
 
-    Four round trips: the item locked FOR SHARE with the member's eligibility, the insert,
-    the audit row. A refusal is raised outside the atomic block, which joins the caller's
+    Three round trips (four for a secret ballot): the item locked FOR SHARE with the member's
+    eligibility, the insert (the voter, then the ballot), the audit row. A refusal is raised outside the atomic block, which joins the caller's
     transaction without a savepoint: nothing was written, nothing to roll back."""
     if choice not in Outcome.values:
         raise ValidationError({"choice": "Choisir refinancer, ajuster ou arrêter."})
@@ -223,34 +249,24 @@ def vote_cast(
 
 
 def _cast(review, member, choice, amount, months, comment):
-    status, eligible = _item_state_for_share(review, member)
+    status, eligible, secret = _item_state_for_share(review, member)
     if status != ReviewStatus.VOTING:
         return None, ValidationError("Le vote sur ce passage n’est pas ouvert.")
     if not eligible:
         return None, PermissionDenied(
             "Seuls les membres votants présents et sans conflit d’intérêts votent sur ce passage."
         )
-    vote = Vote(
-        review=review,
-        member=member,
-        choice=choice,
-        amount=amount,
-        months=months,
-        comment=comment,
-        cast_at=timezone.now(),
-    )
-    vote.pk = _insert_once(
-        review=review.pk,
-        member=member.pk,
-        choice=choice,
-        amount=amount,
-        months=months,
-        comment=comment,
-        cast_at=vote.cast_at,
-    )
-    if vote.pk is None:
+    cast_at = timezone.now()
+    choices = {"choice": choice, "amount": amount, "months": months, "comment": comment}
+    if secret:
+        voted = _insert_once(Voter, review=review.pk, member=member.pk, cast_at=cast_at)
+        vote = Ballot.objects.create(review=review, **choices) if voted else None
+    else:
+        vote = Vote(review=review, member=member, cast_at=cast_at, **choices)
+        vote.pk = _insert_once(Vote, review=review.pk, member=member.pk, cast_at=cast_at, **choices)
+        vote = vote if vote.pk else None
+    if vote is None:
         return None, ValidationError(ALREADY_VOTED)
-    secret = review.session.committee.secret_ballot
     detail = {"member": member.pk}
     if not secret:
         detail |= {"choice": choice, "amount": str(amount) if amount is not None else None}
@@ -268,9 +284,14 @@ def vote_close(*, review: Review, by) -> Review:
     if locked.status != ReviewStatus.VOTING:
         raise ValidationError("Seul un vote ouvert peut être clos.")
     locked.status, locked.vote_closed_at = ReviewStatus.VOTED, timezone.now()
-    locked.save(update_fields=["status", "vote_closed_at"])
-    review.status, review.vote_closed_at = locked.status, locked.vote_closed_at
-    result = tally(review)
+    result = tally(locked)
+    locked.tally = result.data()  # frozen: what the record shows from now on
+    locked.save(update_fields=["status", "vote_closed_at", "tally"])
+    review.status, review.vote_closed_at, review.tally = (
+        locked.status,
+        locked.vote_closed_at,
+        locked.tally,
+    )
     audit(
         action=AuditAction.VOTE_CLOSED,
         actor=by,
@@ -316,6 +337,32 @@ class Tally:
     def outcome_label(self) -> str:
         return Outcome(self.outcome).label if self.outcome else "Pas de majorité"
 
+    def data(self) -> dict:
+        """As frozen on the item and in a decision's snapshot."""
+        return round_trip(
+            {
+                "majority": self.majority,
+                "counts": self.counts,
+                "eligible": self.eligible,
+                "abstentions": self.abstentions,
+                "outcome": self.outcome or "",
+                "median_amount": self.median_amount,
+                "median_months": self.median_months,
+            }
+        )
+
+    @classmethod
+    def frozen(cls, data: dict) -> "Tally":
+        return cls(
+            majority=data["majority"],
+            counts=data["counts"],
+            eligible=data["eligible"],
+            abstentions=data["abstentions"],
+            outcome=data["outcome"] or None,
+            median_amount=data["median_amount"],
+            median_months=data["median_months"],
+        )
+
 
 def majority_outcome(majority: str, counts: dict[str, int], abstentions: int) -> str | None:
     """The outcome the rule gives, or None ("pas de majorité")."""
@@ -330,11 +377,10 @@ def majority_outcome(majority: str, counts: dict[str, int], abstentions: int) ->
     return outcome if top == cast and abstentions == 0 else None
 
 
-def compute_tally(majority: str, votes, eligible_ids: set[int]) -> Tally:
-    """The tally of these votes (Vote rows) given who was eligible: no query."""
+def compute_tally(majority: str, votes, eligible_ids: set[int], voter_ids: set[int]) -> Tally:
+    """The tally of these votes or ballots given who was eligible and who voted: no query."""
     counts = Counter(dict.fromkeys(Outcome.values, 0))
     counts.update(vote.choice for vote in votes)
-    voter_ids = {vote.member_id for vote in votes}
     abstentions = len(eligible_ids - voter_ids)
     outcome = majority_outcome(majority, dict(counts), abstentions)
     result = Tally(
@@ -343,7 +389,6 @@ def compute_tally(majority: str, votes, eligible_ids: set[int]) -> Tally:
         eligible=len(eligible_ids),
         abstentions=abstentions,
         outcome=outcome,
-        voter_ids=voter_ids,
     )
     if outcome:
         winners = [vote for vote in votes if vote.choice == outcome]
@@ -356,7 +401,17 @@ def compute_tally(majority: str, votes, eligible_ids: set[int]) -> Tally:
 
 def tally(review: Review) -> Tally:
     """The counts per outcome, the abstentions (eligible members who did not vote), the
-    majority under the committee's rule, the median amount and duration of the majority."""
-    votes = list(Vote.objects.filter(review=review))
+    majority under the rule fixed when the vote opened, the median amount and duration of the
+    majority; once the vote is closed, the tally frozen then."""
+    if review.tally:
+        return Tally.frozen(review.tally)
+    if review.is_secret:
+        votes = list(Ballot.objects.filter(review=review))
+        voters = Voter.objects.filter(review=review)
+    else:
+        votes = list(Vote.objects.filter(review=review))
+        voters = Vote.objects.filter(review=review)
     eligible = set(eligible_voters(review).values_list("pk", flat=True))
-    return compute_tally(review.session.committee.majority, votes, eligible)
+    voter_ids = set(voters.values_list("member_id", flat=True))
+    majority = review.majority or review.session.committee.majority
+    return compute_tally(majority, votes, eligible, voter_ids)

@@ -10,6 +10,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.urls import reverse
+from django.utils import timezone
 from lxml import html as lxml_html
 from pytest_django.asserts import assertContains
 
@@ -18,9 +19,11 @@ from committees.models import (
     Assessment,
     Attendance,
     AuditEvent,
+    Ballot,
     CommitteeMember,
     Decision,
     Vote,
+    Voter,
 )
 from committees.sessions import decisions
 from committees.sessions.decisions import (
@@ -80,7 +83,9 @@ def session(committee):
 
 
 def add_item(session, startup, choices=("refinance", "refinance", "adjust"), amount="240000"):
-    """An agenda item whose vote is closed, with these votes (chair first)."""
+    """An agenda item whose vote is closed, with these votes (chair first), under the
+    committee's rules (by secret ballot: who voted apart from the ballots)."""
+    secret = session.committee.secret_ballot
     review = ReviewFactory(
         session=session,
         startup=startup,
@@ -88,16 +93,20 @@ def add_item(session, startup, choices=("refinance", "refinance", "adjust"), amo
         voted=True,
         requested_amount=Decimal("250000"),
         requested_months=6,
+        secret_ballot=secret,
     )
     members = list(session.committee.members.order_by("role", "id"))
     for member, choice in zip(members, choices, strict=False):
-        Vote.objects.create(
-            review=review,
-            member=member,
-            choice=choice,
-            amount=None if choice == "stop" else Decimal(amount),
-            months=None if choice == "stop" else 6,
-        )
+        ballot = {
+            "choice": choice,
+            "amount": None if choice == "stop" else Decimal(amount),
+            "months": None if choice == "stop" else 6,
+        }
+        if secret:
+            Voter.objects.create(review=review, member=member, cast_at=timezone.now())
+            Ballot.objects.create(review=review, **ballot)
+        else:
+            Vote.objects.create(review=review, member=member, **ballot)
     return review
 
 
@@ -480,9 +489,10 @@ def test_minutes_content_with_named_votes_and_corrections(client, review, chair,
     assert "Camille Président : Refinancer" in content
 
 
-def test_secret_ballot_minutes_give_counts_only(client, review, chair):
-    review.session.committee.secret_ballot = True
-    review.session.committee.save()
+def test_secret_ballot_minutes_give_counts_only(client, session, startup, chair):
+    session.committee.secret_ballot = True
+    session.committee.save()
+    review = add_item(session, startup)
     record(review, chair)
     client.force_login(chair)
     content = text(client.get(minutes_url(review.session)))

@@ -6,12 +6,13 @@ from decimal import Decimal
 from io import BytesIO
 
 import pytest
+from django.utils import timezone
 from pypdf import PdfReader
 
 from committees.documents.dossiers import dossier_html, minutes_html, pack_front_html
 from committees.documents.pdf import render
 from committees.enums import MemberRole, Outcome
-from committees.models import Attendance, CommitteeMember, Review, Vote
+from committees.models import Attendance, Ballot, CommitteeMember, Review, Vote, Voter
 from committees.reports.services import report_section_save, report_start
 from committees.sessions.decisions import Terms, decision_correct, decision_record, session_close
 from tests.committees.reports import COMPLETE, submitted_report
@@ -64,9 +65,12 @@ def decide(review, chair, **kwargs):
     member = CommitteeMember.objects.get(committee=session.committee, user=chair)
     Attendance.objects.create(session=session, member=member, present=True)
     ReviewFactory.set_state(review, voted=True)
-    Vote.objects.create(
-        review=review, member=member, choice=Outcome.REFINANCE, amount=Decimal(240000), months=6
-    )
+    ballot = {"choice": Outcome.REFINANCE, "amount": Decimal(240000), "months": 6}
+    if session.committee.secret_ballot:  # who voted, apart from the ballot
+        Voter.objects.create(review=review, member=member, cast_at=timezone.now())
+        Ballot.objects.create(review=review, **ballot)
+    else:
+        Vote.objects.create(review=review, member=member, **ballot)
     review.refresh_from_db()
     values = {"outcome": Outcome.REFINANCE, "amount": Decimal("240000")}
     return decision_record(review=review, terms=Terms(**(values | kwargs)), by=chair)

@@ -1,6 +1,7 @@
 """The session live: attendance, quorum, votes opened and closed by the chair, cast once by the
 eligible members, the tally; the live page and its polled fragment per persona."""
 
+import importlib
 import re
 import threading
 from decimal import Decimal
@@ -11,8 +12,10 @@ from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
+from committees.documents.dossiers import minutes_html
 from committees.enums import AuditAction, Majority, MemberRole, Outcome, ReviewStatus
-from committees.models import AuditEvent, Conflict, Review, Vote
+from committees.models import AuditEvent, Ballot, Conflict, Review, Vote, Voter
+from committees.sessions.decisions import Terms, decision_record
 from committees.sessions.voting import (
     ALREADY_VOTED,
     attendance_set,
@@ -166,11 +169,15 @@ def test_no_vote_before_opening_nor_after_closing(live, seat):
     assert not Vote.objects.exists()
 
 
+def fix_secret_ballot(review, secret: bool) -> None:
+    """The rule fixed on an item whose vote the fixture opened, as `vote_open` fixes it."""
+    review.secret_ballot = secret
+    review.save(update_fields=["secret_ballot"])
+
+
 @pytest.mark.parametrize("secret", [False, True])
 def test_the_audit_keeps_the_choice_only_for_named_ballots(voting, seat, secret):
-    committee = voting["review"].session.committee
-    committee.secret_ballot = secret
-    committee.save()
+    fix_secret_ballot(voting["review"], secret)
     vote_cast(review=voting["review"], member=seat, choice=ADJUST)
     event = AuditEvent.objects.get(action=AuditAction.VOTE_CAST)
     assert ("choice" in event.detail) is not secret
@@ -311,8 +318,7 @@ def test_teams_see_neither_votes_nor_names_before_the_tally(
 
 @pytest.mark.parametrize("secret", [False, True])
 def test_a_secret_ballot_shows_only_the_counts(client, voting, seat, staff, secret):
-    voting["session"].committee.secret_ballot = secret
-    voting["session"].committee.save()
+    fix_secret_ballot(voting["review"], secret)
     vote_cast(review=voting["review"], member=seat, choice=STOP)
     vote_close(review=voting["review"], by=voting["chair"])
     client.force_login(staff)
@@ -359,9 +365,9 @@ def test_an_htmx_action_swaps_in_the_board_of_a_fresh_page(client, live):
 
 
 # Session and user, savepoint, the session and its roles (3), items, members, attendance,
-# conflicts, votes, release: the same with 1 item as with 10. The page adds what the layout's
+# conflicts, votes, voters and ballots of secret ballots, release: the same with 1 item as with 10. The page adds what the layout's
 # header needs (1 query, pinned by the layout's own tests), the same whatever the agenda.
-QUERIES = {"session-live": 14, "session-live-board": 13}
+QUERIES = {"session-live": 16, "session-live-board": 15}
 
 
 @pytest.mark.parametrize("view", QUERIES)
@@ -479,3 +485,135 @@ def test_a_vote_takes_a_fixed_number_of_queries(client, voting, sponsor):
     # the insert, the audit row; plus the request's savepoint and its release.
     with assert_queries(9):
         client.post(post, {"choice": "stop"}, headers={"HX-Request": "true"})
+
+
+# Secret ballots and the rules of a vote: fixed on the item when its vote opens, the tally
+# frozen when it closes, and in a secret ballot no row that ties a voter to a choice.
+
+
+def set_rules(committee, **rules):
+    for name, value in rules.items():
+        setattr(committee, name, value)
+    committee.save(update_fields=list(rules))
+
+
+def cast_all(review, members, choices):
+    for member, choice in zip(members, choices, strict=True):
+        vote_cast(review=review, member=member, choice=choice, amount=Decimal(100), months=6)
+
+
+def test_a_secret_ballot_cannot_be_revealed_by_changing_the_rules_afterwards(client, live, staff):
+    """The attack: three members vote by secret ballot, the vote closes, then staff post the
+    committee's rules without `secret_ballot`: nothing may now show who chose what."""
+    session, review, members = live["session"], live["review"], live["members"]
+    committee = session.committee
+    set_rules(committee, secret_ballot=True)
+    vote_open(review=review, by=live["chair"])
+    cast_all(review, members, [REFINANCE, REFINANCE, STOP])
+    vote_close(review=review, by=live["chair"])
+
+    client.force_login(staff)
+    rules = {"quorum": 2, "majority": Majority.SIMPLE, "report_lead_days": 7}
+    client.post(reverse("committees:committee-rules", args=[committee.pk]), rules)
+    committee.refresh_from_db()
+    assert committee.secret_ballot is False
+    decision_record(
+        review=review,
+        terms=Terms(outcome=REFINANCE, amount=Decimal(100), months=6),
+        by=live["chair"],
+    )
+
+    # The database holds who voted and, apart, three ballots that name nobody.
+    assert not Vote.objects.exists()
+    assert set(Voter.objects.values_list("member", flat=True)) == {m.pk for m in members}
+    assert sorted(Ballot.objects.values_list("choice", flat=True)) == [REFINANCE, REFINANCE, STOP]
+    assert {f.name for f in Ballot._meta.get_fields()} == {
+        "id",
+        "review",
+        "choice",
+        "amount",
+        "months",
+        "comment",
+    }
+    cast = AuditEvent.objects.filter(action=AuditAction.VOTE_CAST)
+    assert cast.count() == 3 and not any("choice" in event.detail for event in cast)
+
+    live_page = client.get(reverse("committees:session-live", args=[session.pk]))
+    minutes_page = client.get(reverse("committees:session-minutes", args=[session.pk]))
+    for page in (live_page.content.decode(), minutes_page.content.decode(), minutes_html(session)):
+        assert "bulletin secret" in page
+        for member in members:
+            name = member.user.get_full_name()
+            assert f"{name} : " not in page, name
+    assert "Refinancer 2" in " ".join(minutes_page.content.decode().split())
+
+
+def test_the_rules_are_fixed_when_the_vote_opens_and_the_tally_when_it_closes(live, staff):
+    review, members, committee = live["review"], live["members"], live["session"].committee
+    set_rules(committee, secret_ballot=False, majority=Majority.SIMPLE, quorum=2)
+    vote_open(review=review, by=live["chair"])
+    set_rules(committee, secret_ballot=True, majority=Majority.UNANIMITY, quorum=3)
+    cast_all(review, members, [REFINANCE, REFINANCE, STOP])
+    vote_close(review=review, by=live["chair"])
+
+    review = Review.objects.get(pk=review.pk)
+    assert (review.secret_ballot, review.majority, review.quorum) == (False, Majority.SIMPLE, 2)
+    assert Vote.objects.filter(review=review).count() == 3 and not Ballot.objects.exists()
+    assert review.tally["counts"] == {REFINANCE: 2, ADJUST: 0, STOP: 1}
+    assert tally(review).outcome == REFINANCE  # simple majority, as when the vote opened
+    # The frozen tally is the record: a change of rules or rows after the close changes nothing.
+    set_rules(committee, majority=Majority.TWO_THIRDS)
+    Vote.objects.filter(review=review, choice=STOP).update(choice=REFINANCE)
+    assert tally(review).counts == {REFINANCE: 2, ADJUST: 0, STOP: 1}
+    opened = AuditEvent.objects.get(action=AuditAction.VOTE_OPENED)
+    assert opened.detail["secret_ballot"] is False and opened.detail["majority"] == "simple"
+
+
+def test_a_secret_ballot_is_cast_once(live):
+    review, seat = live["review"], live["members"][1]
+    set_rules(live["session"].committee, secret_ballot=True)
+    vote_open(review=review, by=live["chair"])
+    vote_cast(review=review, member=seat, choice=ADJUST)
+    with pytest.raises(Exception, match=ALREADY_VOTED):
+        vote_cast(review=review, member=seat, choice=STOP)
+    assert Voter.objects.count() == 1
+    assert list(Ballot.objects.values_list("choice", flat=True)) == [ADJUST]
+
+
+@postgres_only
+def test_fifty_secret_voters_at_the_same_instant_make_fifty_ballots(fifty):
+    review, members = fifty["review"], fifty["members"]
+    Review.objects.filter(pk=review.pk).update(secret_ballot=True)  # as the vote opened
+    review.secret_ballot = True
+
+    def cast(index):
+        vote_cast(review=review, member=members[index], choice=REFINANCE)
+        vote_cast(review=review, member=members[index], choice=STOP)  # the second tab
+
+    errors = in_threads(50, cast)
+    assert Voter.objects.filter(review=review).count() == 50
+    assert list(Ballot.objects.values_list("choice", flat=True).distinct()) == [REFINANCE]
+    assert Ballot.objects.filter(review=review).count() == 50 and not Vote.objects.exists()
+    assert len(errors) == 50 and all(ALREADY_VOTED in str(e) for e in errors)
+
+
+def test_the_migration_parts_the_votes_of_past_secret_ballots(live):
+    """Votes cast by secret ballot before ballots were parted: the migration moves them to
+    voters and ballots, and fixes on the item the rules its committee has."""
+    from django.apps import apps
+
+    migration = importlib.import_module("committees.migrations.0006_secret_ballots")
+    review, members = live["review"], live["members"]
+    vote_open(review=review, by=live["chair"])
+    cast_all(review, members, [REFINANCE, STOP, STOP])
+    vote_close(review=review, by=live["chair"])
+    Review.objects.filter(pk=review.pk).update(secret_ballot=None, majority="", tally=None)
+    set_rules(live["session"].committee, secret_ballot=True, majority=Majority.TWO_THIRDS)
+
+    migration.fix_rules_and_part_ballots(apps, None)
+
+    review.refresh_from_db()
+    assert (review.secret_ballot, review.majority) == (True, Majority.TWO_THIRDS)
+    assert not Vote.objects.exists() and Voter.objects.count() == 3
+    assert sorted(Ballot.objects.values_list("choice", flat=True)) == [REFINANCE, STOP, STOP]
+    assert tally(review).outcome == STOP
