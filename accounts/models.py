@@ -3,6 +3,7 @@ import unicodedata
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 
 def normalize_email(address: str) -> str:
@@ -67,3 +68,31 @@ class User(AbstractUser):
         if self.erased_at:
             return "Compte supprimé"
         return self.get_full_name() or self.email
+
+
+class OutboxMessage(models.Model):
+    """A job for the workers (an e-mail to send), written in the same transaction as the change
+    that asks for it and relayed to the broker once that commits (`accounts.outbox`): a change
+    that commits never loses its job, even while the broker is away."""
+
+    task = models.CharField("tâche", max_length=200)
+    kwargs = models.JSONField("paramètres", default=dict)
+    # What the job is about ("session:12"), so a page can say that its e-mails are waiting.
+    about = models.CharField("objet", max_length=100, blank=True, db_index=True)
+    created_at = models.DateTimeField("créé le", default=timezone.now)
+    relayed_at = models.DateTimeField("transmis le", null=True, blank=True)
+    relays = models.PositiveSmallIntegerField("transmissions", default=0)
+    done_at = models.DateTimeField("fait le", null=True, blank=True)
+    error = models.TextField("dernière erreur", blank=True)
+
+    class Meta:
+        verbose_name = "message en attente"
+        verbose_name_plural = "messages en attente"
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=models.Q(done_at=None), name="outbox_pending"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.task} #{self.pk}"

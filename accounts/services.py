@@ -1,5 +1,3 @@
-from functools import partial
-
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -8,6 +6,7 @@ from django.utils import timezone
 from sesame.utils import get_query_string
 
 from .models import User, normalize_email
+from .outbox import message_post
 from .tasks import send_magic_link
 
 
@@ -15,8 +14,7 @@ def magic_link_request(*, email: str, base_url: str) -> None:
     """Queue a sign-in link for this address. The request does the same work whether an account
     has it or not, no query and one task, so its answer time tells nothing: the worker looks
     the address up (`magic_link_send`)."""
-    email = normalize_email(email)
-    transaction.on_commit(partial(send_magic_link.delay, email=email, base_url=base_url))
+    message_post(send_magic_link, email=normalize_email(email), base_url=base_url)
 
 
 def magic_link_send(*, email: str, base_url: str) -> bool:

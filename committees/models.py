@@ -240,6 +240,11 @@ class Session(models.Model):
         return self.status == SessionStatus.OPEN
 
     @property
+    def outbox_about(self) -> str:
+        """What its e-mails say they are about in the outbox (`accounts.outbox.waiting`)."""
+        return f"session:{self.pk}"
+
+    @property
     def is_closed(self) -> bool:
         return self.status == SessionStatus.CLOSED
 
@@ -831,14 +836,20 @@ def document_path(document, filename: str) -> str:
     return f"documents/{uuid.uuid4().hex}.pdf"
 
 
+# A document queued this long ago and not taken lost its message (the broker was away, or
+# restarted empty): it is queued again. A backlog's rows wait less than this for a worker.
+QUEUED_LOST_AFTER = datetime.timedelta(minutes=1)
+
+
 class Document(models.Model):
     """A PDF asked for: the job row while it is rendered, then its file.
 
     A pack's dossiers are documents of their own (`pack` set), rendered in parallel by any
     worker; the last one to finish queues the pack, whose task merges them. A worker claims a
     document with a conditional UPDATE that stamps a fresh `claim` token; only the holder of
-    that token can mark it done, so a document rendered twice keeps one file. A claim older
-    than DOCUMENT_CLAIM_TIMEOUT is stale (its worker died) and can be taken over.
+    that token can mark it done, so a document rendered twice keeps one file. Its worker's
+    heartbeat refreshes `claimed_at`; a claim older than DOCUMENT_CLAIM_TIMEOUT is stale (its
+    worker died) and can be taken over.
     """
 
     kind = models.CharField("document", max_length=10, choices=DocumentKind)
@@ -934,3 +945,14 @@ class Document(models.Model):
     @property
     def active(self) -> bool:
         return self.status in ACTIVE_DOCUMENT
+
+    @property
+    def stuck(self) -> bool:
+        """Queued and not taken for QUEUED_LOST_AFTER, or rendered by a worker whose heartbeat
+        stopped: its message or its worker was lost. The beat takes it over (`documents_recover`);
+        staff may relaunch it at once."""
+        now = timezone.now()
+        if self.status == DocumentStatus.QUEUED:
+            return self.enqueued_at < now - QUEUED_LOST_AFTER
+        stale = now - datetime.timedelta(seconds=settings.DOCUMENT_CLAIM_TIMEOUT)
+        return self.status == DocumentStatus.RENDERING and self.claimed_at < stale

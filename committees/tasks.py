@@ -6,11 +6,16 @@ above it: the import graph has no loop (docs/architecture.md). The task names ar
 registered as `committees.tasks.<function>` and stay so: beat and the broker store them.
 """
 
+from functools import partial
+
 from celery import shared_task
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
+
+from accounts.outbox import publish
 
 from .enums import ACTIVE_DOCUMENT, DocumentKind, DocumentStatus
 from .models import Document, Review, Session
@@ -20,6 +25,8 @@ TRANSIENT = (OSError, OperationalError, InterfaceError)
 # A document whose rendering was cut off this many times (a worker killed by the memory limit,
 # say) is failed rather than handed to the next worker.
 MAX_ATTEMPTS = 3
+# How many times a message finding its document claimed by a live worker comes back later.
+CLAIM_WAITS = 5
 
 
 @shared_task
@@ -31,9 +38,10 @@ def send_report_reminders() -> int:
     return reminders_send(today=timezone.localdate())
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task
 def send_convocation(session_id: int) -> int:
-    """The convocations of a convened session, with its calendar event; the number sent."""
+    """The convocations of a convened session, with its calendar event; the number sent.
+    Run by the outbox (`accounts.outbox`), which retries."""
     from .sessions.convocation import convocation_messages
 
     session = Session.objects.select_related("committee").filter(pk=session_id).first()
@@ -47,10 +55,17 @@ def render_document(self, document_id: int) -> None:
     """Render one document (a dossier, a pack's part or merge, the minutes). Acknowledged once
     done, so a message whose worker died is delivered again; a transient error is retried,
     then fails the document with its reason."""
-    from .documents.services import document_fail, document_render
+    from .documents.services import ClaimedElsewhere, document_fail, document_render
 
     try:
         document_render(document_id)
+    except ClaimedElsewhere:
+        # Delivered again after its worker died (or twice): come back once its claim is done,
+        # or stale and free to take over.
+        if self.request.retries < CLAIM_WAITS:
+            raise self.retry(
+                countdown=settings.DOCUMENT_CLAIM_TIMEOUT, max_retries=CLAIM_WAITS
+            ) from None
     except TRANSIENT as error:
         if self.request.retries >= self.max_retries:
             document = Document.objects.select_related("review__startup").get(pk=document_id)
@@ -61,14 +76,16 @@ def render_document(self, document_id: int) -> None:
 
 @shared_task
 def recover_documents() -> int:
-    """Every minute (CELERY_BEAT_SCHEDULE): queue again the documents no worker is doing."""
+    """Every 15 s (CELERY_BEAT_SCHEDULE): queue again the documents no worker is doing."""
     from .documents.services import documents_recover
 
     return documents_recover()
 
 
 def enqueue(document_id: int) -> None:
-    render_document.delay_on_commit(document_id)
+    """Send the document's task once committed. Its row is its outbox: if the broker does not
+    answer, the row stays queued and `documents_recover` sends it again."""
+    transaction.on_commit(partial(publish, render_document, document_id))
 
 
 def active(*, session: Session, kind: str, review: Review | None) -> Document | None:

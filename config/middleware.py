@@ -1,10 +1,23 @@
-"""Two headers of our own: the Permissions-Policy (one fixed string, so a few lines rather than
+"""The health check first; two headers of our own: the Permissions-Policy (one fixed string, so a few lines rather than
 a dependency: django-permissions-policy does the same with a dict setting), and no caching of
 what a signed-in person is shown."""
 
 from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.utils.cache import patch_cache_control
+
+
+def health(get_response):
+    """`/healthz` answered first, before the session and the sign-in (which read the database)
+    and the HTTPS redirect: a probe gets its 200 or its 503 whatever it sends."""
+    from .views import healthz
+
+    def middleware(request):
+        if request.path_info == "/healthz":
+            return healthz(request)
+        return get_response(request)
+
+    return middleware
 
 
 def permissions_policy(get_response):

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.middleware.health",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.permissions_policy",
     "config.middleware.private_pages",
@@ -214,7 +215,8 @@ if REDIS_URL:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_RESULT_BACKEND = REDIS_URL
+    # Fail fast when Redis is away: the outbox (accounts/outbox.py) relays what waits.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # No broker: tasks run in the calling process, so one machine is enough.
@@ -224,6 +226,8 @@ else:
 CACHES["local"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
+# Nothing reads a task's result; without a result store, sending a task talks to the broker only.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # `celery -A config beat` (one process, the Procfile's `beat`) schedules, workers run; the
@@ -233,11 +237,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "committees.tasks.send_report_reminders",
         "schedule": crontab(hour=8, minute=0),
     },
-    "documents-recover": {"task": "committees.tasks.recover_documents", "schedule": 60.0},
+    "documents-recover": {"task": "committees.tasks.recover_documents", "schedule": 15.0},
+    "outbox-relay": {"task": "accounts.tasks.relay_outbox", "schedule": 60.0},
 }
-# A document claimed by a worker that has said nothing for this long is taken over by another
-# (its worker died); a 10-page dossier takes about a second, a pack's merge a few.
-DOCUMENT_CLAIM_TIMEOUT = int(os.environ.get("DOCUMENT_CLAIM_TIMEOUT", "600"))
+# A document whose worker's heartbeat (every third of this) stopped this long ago is taken over
+# by another: its worker died. With the beat's 15 s, a dead worker's job restarts within 45 s.
+DOCUMENT_CLAIM_TIMEOUT = int(os.environ.get("DOCUMENT_CLAIM_TIMEOUT", "30"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
@@ -263,7 +268,6 @@ BEHIND_PROXY = env_bool("BEHIND_PROXY")
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = int(
     os.environ.get("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if PRODUCTION else 0)
 )

@@ -2,20 +2,25 @@
 every app's blocks), the health check that hosts and monitors poll, and the 400 page."""
 
 import logging
+import time
 
 import redis
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.core.exceptions import BadRequest
-from django.db import connection, transaction
+from django.db import connection
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
+from django.utils.cache import add_never_cache_headers
 
+from accounts.outbox import RELAYED_AT
 from startups.models import Incubator, Startup
 from startups.views import DUE_SOON_DAYS, count_by_phase, phase_counts
+
+from .celery import app as celery_app
 
 logger = logging.getLogger(__name__)
 
@@ -47,31 +52,53 @@ def home(request):
     return render(request, "home.html", context)
 
 
-@login_not_required
-@never_cache
-@transaction.non_atomic_requests
+# Beat relays the outbox every minute: three minutes without a relay, and beat is gone.
+BEAT_SILENT_AFTER = 180
+
+
+@login_not_required  # answered before the sign-in anyway, by the `health` middleware
 def healthz(request):
-    """200 when the database answers and the broker too (Redis, or "eager" without one), 503
-    naming the part that failed. The errors go to the log, not to the answer."""
-    status = {"database": "ok", "broker": "ok" if settings.REDIS_URL else "eager"}
+    """200 when every part answers, else 503 naming the parts that failed: the database, the
+    broker (Redis, or "eager" without one: jobs then run in the web process), a worker (a
+    control ping) and beat (the outbox relay it schedules every minute ran lately). Answered by
+    the `health` middleware, before the session, the sign-in or CSRF: no cookie can make it
+    touch the database twice or fail otherwise. The errors go to the log, not to the answer."""
+    status = {"database": "ok"}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except Exception:
         logger.exception("healthz: the database does not answer")
         status["database"] = "error"
-    if settings.REDIS_URL:
-        try:
-            client = redis.Redis.from_url(
-                settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2
-            )
-            with client:
-                client.ping()
-        except Exception:
-            logger.exception("healthz: the broker does not answer")
-            status["broker"] = "error"
+    if not settings.REDIS_URL:
+        status |= {"broker": "eager", "worker": "eager", "beat": "eager"}
+    else:
+        status |= jobs_status()
     healthy = "error" not in status.values()
-    return JsonResponse(status, status=200 if healthy else 503)
+    response = JsonResponse(status, status=200 if healthy else 503)
+    add_never_cache_headers(response)
+    return response
+
+
+def jobs_status() -> dict[str, str]:
+    try:
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2
+        )
+        with client:
+            client.ping()
+    except Exception:
+        logger.exception("healthz: the broker does not answer")
+        return {"broker": "error", "worker": "unknown", "beat": "unknown"}
+    status = {"broker": "ok", "worker": "ok", "beat": "ok"}
+    if not celery_app.control.ping(timeout=1, limit=1):
+        logger.error("healthz: no worker answers")
+        return status | {"worker": "error", "beat": "unknown"}
+    relayed_at = cache.get(RELAYED_AT)
+    if relayed_at is None or time.time() - relayed_at > BEAT_SILENT_AFTER:
+        logger.error("healthz: beat has not relayed the outbox since %s", relayed_at)
+        status["beat"] = "error"
+    return status
 
 
 def bad_request(request, exception):

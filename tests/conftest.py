@@ -211,3 +211,30 @@ def real_worker(celery_worker):
     celery_app.conf.task_always_eager = False
     yield celery_worker
     celery_app.conf.task_always_eager = True
+
+
+class Broker:
+    """Where the app sends its tasks: `down()` points it at a port where nothing listens (the
+    connection is refused at once, as when Redis is stopped), `back()` at the tests' own way
+    of running them (in the process, or the real worker's Redis)."""
+
+    def __init__(self):
+        self.url, self.eager = celery_app.conf.broker_url, celery_app.conf.task_always_eager
+
+    def point(self, url: str, *, eager: bool) -> None:
+        celery_app.conf.broker_url, celery_app.conf.task_always_eager = url, eager
+        celery_app._pool = None  # the connections to the broker it had
+        celery_app.amqp._producer_pool = None
+
+    def down(self) -> None:
+        self.point("redis://127.0.0.1:1/0", eager=False)
+
+    def back(self) -> None:
+        self.point(self.url, eager=self.eager)
+
+
+@pytest.fixture
+def broker():
+    broker = Broker()
+    yield broker
+    broker.back()

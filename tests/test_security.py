@@ -6,16 +6,19 @@ import re
 import secrets
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import OperationalError, connection
 from django.test import Client
 from django.urls import include, path, reverse
 
+from accounts.outbox import RELAYED_AT, outbox_relay
 from tests.factories import SessionFactory
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -167,30 +170,72 @@ def test_an_unknown_address_shows_the_404_page(client, outsider, signed_in):
     assert response.status_code == 404 and "Page non trouvée" in response.content.decode()
 
 
+EAGER = {"broker": "eager", "worker": "eager", "beat": "eager"}
+needs_redis = pytest.mark.skipif(not settings.REDIS_URL, reason="REDIS_URL is not set")
+
+
 def test_healthz_answers_anonymous_without_a_broker(client, db, settings):
     settings.REDIS_URL = ""
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "broker": "eager"}
+    assert response.json() == {"database": "ok"} | EAGER
     assert "no-cache" in response["Cache-Control"]
 
 
-@pytest.mark.skipif(not settings.REDIS_URL, reason="REDIS_URL is not set")
-def test_healthz_pings_the_redis_broker(client, db):
+def a_broker_without_workers(broker) -> None:
+    """The Redis of REDIS_URL, on a database no worker of this run listens to."""
+    url, db = settings.REDIS_URL.rsplit("/", 1)
+    broker.point(f"{url}/{(int(db or 0) + 8) % 16}", eager=False)
+
+
+@needs_redis
+def test_healthz_checks_the_broker_a_worker_and_beat(client, db, celery_worker, broker):
+    broker.point(settings.REDIS_URL, eager=False)
+    outbox_relay()  # as beat does every minute
     response = client.get(reverse("healthz"))
-    assert response.status_code == 200
-    assert response.json() == {"database": "ok", "broker": "ok"}
+    assert (response.status_code, response.json()) == (
+        200,
+        {"database": "ok", "broker": "ok", "worker": "ok", "beat": "ok"},
+    )
+
+    cache.set(RELAYED_AT, time.time() - 4 * 60)  # beat stopped four minutes ago
+    response = client.get(reverse("healthz"))
+    assert (response.status_code, response.json()["beat"]) == (503, "error")
+
+
+@needs_redis
+def test_healthz_names_a_missing_worker(client, db, broker):
+    a_broker_without_workers(broker)
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response.json() == {
+        "database": "ok",
+        "broker": "ok",
+        "worker": "error",
+        "beat": "unknown",
+    }
 
 
 def test_healthz_names_a_broker_that_does_not_answer(client, db, settings):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
     response = client.get(reverse("healthz"))
     assert response.status_code == 503
-    assert response.json() == {"database": "ok", "broker": "error"}
+    assert response.json() == {
+        "database": "ok",
+        "broker": "error",
+        "worker": "unknown",
+        "beat": "unknown",
+    }
 
 
-def test_healthz_names_a_database_that_does_not_answer(client, db, settings, monkeypatch):
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_healthz_names_a_database_that_does_not_answer_whatever_the_cookies(
+    client, staff, settings, monkeypatch, signed_in
+):
     settings.REDIS_URL = ""
+    if signed_in:  # the session would be read from the database before any view
+        client.force_login(staff)
+        client.cookies["csrftoken"] = "x" * 32
 
     def refuse():
         raise OperationalError("connection refused")
@@ -199,7 +244,7 @@ def test_healthz_names_a_database_that_does_not_answer(client, db, settings, mon
         patch.setattr(connection, "cursor", refuse)
         response = client.get(reverse("healthz"))
     assert response.status_code == 503
-    assert response.json() == {"database": "error", "broker": "eager"}
+    assert response.json() == {"database": "error"} | EAGER
 
 
 def test_healthz_is_not_redirected_to_https(client, db, settings):

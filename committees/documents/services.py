@@ -2,10 +2,13 @@
 
 A request creates a `Document` row and queues its task once committed. A worker claims the row
 with a conditional UPDATE (queued, or rendering with a stale claim) that stamps a fresh token,
-renders, stores the file through Django's storage, and marks it done only if it still holds the
-token: a document rendered twice keeps one file. A worker killed in the middle leaves a claim
-that goes stale after DOCUMENT_CLAIM_TIMEOUT; `documents_recover` (every minute, Celery beat)
-queues such rows again, and another worker takes them over. A session pack is rendered in
+renders while a heartbeat refreshes its claim, stores the file through Django's storage, and
+marks it done only if it still holds the token: a document rendered twice keeps one file. A
+worker killed in the middle leaves a claim whose heartbeat stops: it goes stale after
+DOCUMENT_CLAIM_TIMEOUT (30 s), `documents_recover` (every 15 s, Celery beat) queues such rows
+again, as it does rows whose message never reached a worker, and another worker takes them
+over; a message delivered again after its worker died waits for the claim to go stale and takes
+it over itself. Staff can relaunch a stuck document at once. A session pack is rendered in
 parallel: one part per dossier, then the last part to finish queues the pack, whose task merges
 the parts behind a cover, the agenda and a table of contents that name the right pages.
 
@@ -16,11 +19,13 @@ two queries, so a page tells which documents are out of date.
 import datetime
 import hashlib
 import logging
+import threading
 import uuid
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
@@ -29,6 +34,7 @@ from startups.models import FundingRound, Phase
 
 from ..enums import ACTIVE_DOCUMENT, DocumentKind, DocumentStatus
 from ..models import (
+    QUEUED_LOST_AFTER,
     Assessment,
     Attendance,
     Decision,
@@ -66,19 +72,58 @@ def held(document: Document, token: uuid.UUID):
     return Document.objects.filter(pk=document.pk, status=DocumentStatus.RENDERING, claim=token)
 
 
+@contextmanager
+def heartbeat(document_id: int, token: uuid.UUID):
+    """Refresh the claim every third of DOCUMENT_CLAIM_TIMEOUT while the block runs, from a
+    thread of its own (WeasyPrint holds this one), so a claim goes stale only when its worker
+    died. Inside a transaction (a job run in the request, in development) the claim is not
+    committed, nobody else can see it, and there is nothing to refresh."""
+    if connection.in_atomic_block:
+        yield
+        return
+    stop = threading.Event()
+
+    def beat():
+        try:
+            while not stop.wait(settings.DOCUMENT_CLAIM_TIMEOUT / 3):
+                Document.objects.filter(pk=document_id, claim=token).update(
+                    claimed_at=timezone.now()
+                )
+        except Exception:
+            logger.exception("Battement du document %s impossible", document_id)
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{document_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+class ClaimedElsewhere(Exception):
+    """Another worker holds the document's claim, and its heartbeat is still fresh."""
+
+
 def document_render(document_id: int) -> None:
-    """The task's work: claim, render, store; nothing if another worker has it or it is done.
-    A transient error gives the document back to the queue and is raised for the task to
-    retry; any other error fails the document with its reason."""
+    """The task's work: claim, render, store; nothing if it is done or failed for good.
+    `ClaimedElsewhere` if another worker holds a fresh claim: the task waits for it to finish
+    or go stale. A transient error gives the document back to the queue and is raised for the
+    task to retry; any other error fails the document with its reason."""
     token = uuid.uuid4()
     if not claim(document_id, token):
+        if Document.objects.filter(pk=document_id, status=DocumentStatus.RENDERING).exists():
+            raise ClaimedElsewhere
         return
     document = Document.objects.select_related("session__committee", "review__startup", "pack").get(
         pk=document_id
     )
     try:
         inputs = fingerprints(document.session)[key(document)]
-        made = build(document)
+        with heartbeat(document.pk, token):
+            made = build(document)
     except TRANSIENT:
         held(document, token).update(status=DocumentStatus.QUEUED, claim=None)
         raise
@@ -183,8 +228,17 @@ def document_fail(document: Document, *, token: uuid.UUID | None = None, reason:
 
 @transaction.atomic
 def document_retry(*, document: Document) -> Document:
-    """A failed document queued again; a pack's failed parts too."""
+    """A failed document queued again, a pack's failed parts too; a stuck one (`Document.stuck`)
+    queued again at once, without waiting for the beat to take it over."""
     now = timezone.now()
+    if document.stuck:
+        stuck = Document.objects.filter(
+            pk=document.pk, status=document.status, claim=document.claim
+        )
+        if stuck.update(status=DocumentStatus.QUEUED, claim=None, enqueued_at=now):
+            enqueue(document.pk)
+        document.refresh_from_db()
+        return document
     again = {"error": "", "claim": None, "attempts": 0, "enqueued_at": now}
     if document.kind == DocumentKind.PACK:
         failed_parts = list(
@@ -215,7 +269,7 @@ def documents_recover(*, now: datetime.datetime | None = None) -> int:
     off MAX_ATTEMPTS times. The number of documents queued again."""
     now = now or timezone.now()
     stale = now - claim_timeout()
-    lost = Q(status=DocumentStatus.QUEUED, enqueued_at__lt=stale) | Q(
+    lost = Q(status=DocumentStatus.QUEUED, enqueued_at__lt=now - QUEUED_LOST_AFTER) | Q(
         status=DocumentStatus.RENDERING, claimed_at__lt=stale
     )
     for document in Document.objects.filter(lost, attempts__gte=MAX_ATTEMPTS).select_related(

@@ -18,7 +18,6 @@ sessions and agenda items.
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -28,6 +27,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from accounts.outbox import messages_post
 from accounts.tasks import send_email
 from startups.models import Incubator, IncubatorStaff, Startup, TeamMembership
 
@@ -277,6 +277,5 @@ def reminders_send(*, today: datetime.date) -> int:
         for pk, groups in summaries.items():
             if (pk, None) in claimed:
                 emails += [staff_email(sessions[pk].session, g, to) for g, to in groups]
-        for kwargs in emails:
-            transaction.on_commit(partial(send_email.delay, **kwargs))
+        messages_post(send_email, emails)
     return len(emails)

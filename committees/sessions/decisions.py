@@ -12,7 +12,6 @@ never changed.
 import datetime
 from dataclasses import dataclass, replace
 from decimal import ROUND_DOWN, Decimal
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -21,6 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.outbox import messages_post
 from accounts.tasks import send_email
 from metrics.models import Metric, Objective
 from startups import services as startup_services
@@ -447,8 +447,7 @@ def session_close(*, session: Session, by) -> Session:
     locked.move(SessionStatus.CLOSED)
     session.status, session.closed_at = locked.status, locked.closed_at
     audit(action=AuditAction.SESSION_CLOSED, actor=by, session=locked)
-    for kwargs in minutes_emails(locked):
-        transaction.on_commit(partial(send_email.delay, **kwargs))
+    messages_post(send_email, minutes_emails(locked), about=locked.outbox_about)
     # The record and the final pack (grid scores and decisions), without the restricted mark.
     for kind in (DocumentKind.MINUTES, DocumentKind.PACK):
         document_request(session=locked, kind=kind, by=by)

@@ -8,7 +8,6 @@ planned ──convene──▶ convened ──open──▶ open ──close─�
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -16,6 +15,7 @@ from django.db.models import Max, ProtectedError, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.outbox import message_post
 from accounts.tasks import send_email
 from startups.dates import add_months
 from startups.models import COMMITTEE_BEFORE_MONEY_ENDS_DAYS, Startup
@@ -96,7 +96,7 @@ def role_change_notify(committee: Committee, *, chairs_before: list, by, **chang
         context,
         list(recipients.values()),
     )
-    transaction.on_commit(partial(send_email.delay, **kwargs))
+    message_post(send_email, **kwargs)
 
 
 @transaction.atomic
@@ -471,7 +471,7 @@ def session_convene(*, session: Session, by) -> Session:
         raise ValidationError("L’ordre du jour est vide : ajoutez-y au moins une startup.")
     session.move(SessionStatus.CONVENED)
     audit(action=AuditAction.SESSION_CONVENED, actor=by, session=session)
-    send_convocation.delay_on_commit(session.pk)
+    message_post(send_convocation, about=session.outbox_about, session_id=session.pk)
     document_request(session=session, kind=DocumentKind.PACK, by=by)
     return session
 

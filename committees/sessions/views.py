@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from dsfr.forms import DsfrBaseForm
 
+from accounts.outbox import announce, waiting
+
 from ..documents.views import session_slots
 from ..enums import MemberRole, ReviewStatus
 from ..models import Committee, Review, SemesterReport, Session
@@ -224,6 +226,7 @@ def session_context(request, session, roles) -> dict:
     if manager and preparing:
         context["proposals"] = agenda_proposals(session=session, today=timezone.localdate())
     if manager:
+        context["emails_waiting"] = waiting(session.outbox_about)
         context["events"] = list(
             session.audit_events.select_related("actor", "review__startup").order_by("-at", "-id")
         )
@@ -352,9 +355,8 @@ def convene(request, pk):
     except ValidationError as error:
         refused(request, error)
     else:
-        messages.success(
-            request, "Séance convoquée : les membres et les équipes reçoivent leur convocation."
-        )
+        done = "Séance convoquée : les membres et les équipes reçoivent leur convocation."
+        announce(request, about=session.outbox_about, done=done)
     return redirect("committees:session", pk=session.pk)
 
 

@@ -19,6 +19,7 @@ from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 from dsfr.forms import DsfrBaseForm
 
+from accounts.outbox import announce
 from metrics.csv_import import csv_cell
 from metrics.models import Metric
 from startups.dates import add_months
@@ -222,7 +223,8 @@ def close(request, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(session_page(session))
-    messages.success(request, "Séance close : le relevé de décisions est envoyé par courriel.")
+    done = "Séance close : le relevé de décisions est envoyé par courriel."
+    announce(request, about=session.outbox_about, done=done)
     return redirect("committees:session-minutes", pk=session.pk)
 
 

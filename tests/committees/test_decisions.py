@@ -14,6 +14,8 @@ from django.utils import timezone
 from lxml import html as lxml_html
 from pytest_django.asserts import assertContains
 
+from accounts.models import OutboxMessage
+from accounts.outbox import outbox_relay
 from committees.enums import AuditAction, MemberRole, Outcome, ReviewStatus, SessionStatus
 from committees.models import (
     Assessment,
@@ -453,6 +455,30 @@ def test_close_button_refuses_with_the_undecided_items_then_closes(client, revie
     assert response.url == minutes_url(review.session)
     review.session.refresh_from_db()
     assert review.session.status == SessionStatus.CLOSED
+
+
+@pytest.mark.django_db(transaction=True)  # the request's own commit, as in production
+def test_closing_with_the_broker_away_succeeds_and_keeps_the_minutes_emails(
+    client, review, chair, intrapreneur, broker, mailoutbox
+):
+    record(review, chair)
+    client.force_login(chair)
+    broker.down()
+    response = client.post(reverse("committees:session-close", args=[review.session_id]))
+    assert response.url == minutes_url(review.session)
+    page = text(client.get(response.url))
+    assert "Séance close" in page and "Envoi en attente" in page
+    waiting = OutboxMessage.objects.filter(about=review.session.outbox_about, done_at=None)
+    assert waiting.count() == 2 and mailoutbox == []  # the members, the team
+
+    broker.back()
+    assert outbox_relay() == 2
+    assert {address for m in mailoutbox for address in m.to} >= {
+        "chair@example.org",
+        "intra@example.org",
+    }
+    assert not waiting.exists()
+    assert outbox_relay() == 0
 
 
 def test_minutes_content_with_named_votes_and_corrections(client, review, chair, startup):

@@ -3,6 +3,7 @@ and retried, taken over from a dead worker, and downloaded only by those allowed
 
 import datetime
 import re
+import time
 import uuid
 from io import BytesIO
 
@@ -154,6 +155,63 @@ def test_the_recovery_queues_again_what_a_dead_worker_left(
 
     document.refresh_from_db()
     assert (document.status, document.attempts) == (DocumentStatus.DONE, 2)
+
+
+@pytest.mark.django_db(transaction=True)  # the heartbeat commits from its own thread
+def test_a_live_worker_s_heartbeat_keeps_its_claim_fresh(session, review, staff, settings):
+    settings.DOCUMENT_CLAIM_TIMEOUT = 0.3  # a beat every 0.1 s
+    document = Document.objects.create(session=session, kind=DOSSIER, review=review)
+    token = uuid.uuid4()
+    assert claim(document.pk, token)
+    claimed_at = Document.objects.get(pk=document.pk).claimed_at
+
+    with documents.heartbeat(document.pk, token):
+        time.sleep(1)  # a long rendering: three timeouts
+        assert documents_recover() == 0  # never stale while its worker is alive
+        assert not claim(document.pk, uuid.uuid4())
+    beaten = Document.objects.get(pk=document.pk).claimed_at
+    assert beaten > claimed_at + datetime.timedelta(seconds=0.5)
+
+    time.sleep(0.4)  # the worker died: no more beats, the claim goes stale
+    assert Document.objects.get(pk=document.pk).claimed_at == beaten
+    assert Document.objects.get(pk=document.pk).stuck
+    assert claim(document.pk, uuid.uuid4())
+
+
+def test_a_message_delivered_again_while_the_claim_is_fresh_waits_then_takes_it_over(
+    session, review, staff
+):
+    document = Document.objects.create(session=session, kind=DOSSIER, review=review)
+    assert claim(document.pk, uuid.uuid4())  # a worker that then dies, message unacknowledged
+    with pytest.raises(documents.ClaimedElsewhere):  # the task retries it later
+        document_render(document.pk)
+    long_ago = timezone.now() - documents.claim_timeout() - datetime.timedelta(seconds=1)
+    Document.objects.filter(pk=document.pk).update(claimed_at=long_ago)
+
+    document_render(document.pk)
+    document.refresh_from_db()
+    assert (document.status, document.attempts) == (DocumentStatus.DONE, 2)
+    document_render(document.pk)  # delivered once more: done, nothing to do
+
+
+@pytest.mark.parametrize("lost", ["message", "worker"])
+def test_staff_relaunch_a_stuck_document_from_the_session_page(
+    client, session, review, staff, lost, django_capture_on_commit_callbacks
+):
+    document = Document.objects.create(session=session, kind=DOSSIER, review=review)
+    if lost == "worker":
+        claim(document.pk, uuid.uuid4())
+    long_ago = timezone.now() - datetime.timedelta(minutes=2)
+    Document.objects.filter(pk=document.pk).update(enqueued_at=long_ago, claimed_at=long_ago)
+    client.force_login(staff)
+    page = client.get(reverse("committees:session", args=[session.pk])).content.decode()
+    assert "Plus aucun service de rendu ne le traite" in page
+    assert reverse("committees:document-retry", args=[document.pk]) in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("committees:document-retry", args=[document.pk]))
+    document.refresh_from_db()
+    assert document.status == DocumentStatus.DONE and not document.stuck
 
 
 def test_a_document_cut_off_three_times_fails_with_the_reason(session, review, staff):
