@@ -841,6 +841,11 @@ def document_path(document, filename: str) -> str:
 QUEUED_LOST_AFTER = datetime.timedelta(minutes=1)
 
 
+def claim_timeout() -> datetime.timedelta:
+    """How long a worker's claim lasts without a heartbeat: DOCUMENT_CLAIM_TIMEOUT."""
+    return datetime.timedelta(seconds=settings.DOCUMENT_CLAIM_TIMEOUT)
+
+
 class Document(models.Model):
     """A PDF asked for: the job row while it is rendered, then its file.
 
@@ -954,5 +959,4 @@ class Document(models.Model):
         now = timezone.now()
         if self.status == DocumentStatus.QUEUED:
             return self.enqueued_at < now - QUEUED_LOST_AFTER
-        stale = now - datetime.timedelta(seconds=settings.DOCUMENT_CLAIM_TIMEOUT)
-        return self.status == DocumentStatus.RENDERING and self.claimed_at < stale
+        return self.status == DocumentStatus.RENDERING and self.claimed_at < now - claim_timeout()

@@ -1,6 +1,6 @@
-"""The health check first; two headers of our own: the Permissions-Policy (one fixed string, so a few lines rather than
-a dependency: django-permissions-policy does the same with a dict setting), and no caching of
-what a signed-in person is shown."""
+"""The health check, answered first; two headers of our own: the Permissions-Policy (one fixed
+string, so a few lines rather than a dependency: django-permissions-policy does the same with a
+dict setting), and no caching of what a signed-in person is shown."""
 
 from django.conf import settings
 from django.core.exceptions import BadRequest

@@ -5,7 +5,6 @@ import logging
 import time
 
 import redis
-from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.core.exceptions import BadRequest
@@ -70,7 +69,7 @@ def healthz(request):
     except Exception:
         logger.exception("healthz: the database does not answer")
         status["database"] = "error"
-    if not settings.REDIS_URL:
+    if celery_app.conf.task_always_eager:  # no REDIS_URL
         status |= {"broker": "eager", "worker": "eager", "beat": "eager"}
     else:
         status |= jobs_status()
@@ -83,7 +82,7 @@ def healthz(request):
 def jobs_status() -> dict[str, str]:
     try:
         client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2
+            celery_app.conf.broker_url, socket_connect_timeout=2, socket_timeout=2
         )
         with client:
             client.ping()

@@ -44,15 +44,12 @@ from ..models import (
     Session,
     Vote,
     Voter,
+    claim_timeout,
 )
 from ..tasks import MAX_ATTEMPTS, TRANSIENT, enqueue
 from . import pdf
 
 logger = logging.getLogger(__name__)
-
-
-def claim_timeout() -> datetime.timedelta:
-    return datetime.timedelta(seconds=settings.DOCUMENT_CLAIM_TIMEOUT)
 
 
 def claim(document_id: int, token: uuid.UUID) -> bool:
