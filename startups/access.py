@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
-from .models import Startup
+from .models import IncubatorStaff, Startup
 
 
 def editable_startups(user):
@@ -31,6 +31,20 @@ def readable_startups(user):
     ).distinct()
 
 
+def staffed_startups(user):
+    """The startups of the incubators this person works for (as staff, not as a team)."""
+    if user.is_superuser:
+        return Startup.objects.all()
+    staffed = IncubatorStaff.objects.filter(user=user).values("incubator_id")
+    return Startup.objects.filter(
+        Q(incubator_id__in=staffed) | Q(co_incubators__in=staffed)
+    ).distinct()
+
+
+def can_staff(user, startup) -> bool:
+    return user.is_authenticated and staffed_startups(user).filter(pk=startup.pk).exists()
+
+
 def can_edit(user, startup) -> bool:
     return user.is_authenticated and editable_startups(user).filter(pk=startup.pk).exists()
 
@@ -46,6 +60,14 @@ def get_startup_for_editor(request, slug: str) -> Startup:
         raise PermissionDenied(
             "Seules l’équipe de la startup et son incubateur peuvent la modifier."
         )
+    return startup
+
+
+def get_startup_for_staff(request, slug: str) -> Startup:
+    """The startup this person follows as its incubator's staff, or 404 / 403."""
+    startup = get_object_or_404(Startup, slug=slug)
+    if not can_staff(request.user, startup):
+        raise PermissionDenied("Réservé à l’équipe de l’incubateur de la startup.")
     return startup
 
 

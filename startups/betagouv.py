@@ -2,7 +2,10 @@
 
 Every file is read and checked first; if any is malformed, the import stops with the list of
 files and reasons and writes nothing. Otherwise everything is written in one transaction, and a
-second run on the same folder changes nothing. The quirks of the real data are listed in
+second run on the same folder changes nothing. What Comité itself recorded (the phases and
+committee events of its decisions, the rounds they granted) is never removed or rewritten: the
+source's phases are merged around it, and where the source disagrees with a decision the
+difference is kept for staff (`SourceDisagreement`). The quirks of the real data are listed in
 `../shared/data/betagouv/README.md`; each is handled below where it is met.
 """
 
@@ -16,9 +19,10 @@ from pathlib import Path
 
 import yaml
 from django.db import transaction
+from django.utils import timezone
 
 from .dates import add_months
-from .enums import PHASE_NAMES, EventKind, FundingSource
+from .enums import PHASE_NAMES, EventKind, FundingSource, Lifecycle, Origin
 from .models import (
     DERIVED_FIELDS,
     Contribution,
@@ -26,6 +30,7 @@ from .models import (
     Incubator,
     Organisation,
     Phase,
+    SourceDisagreement,
     Startup,
     StartupEvent,
 )
@@ -348,6 +353,7 @@ def promotion_start_dates(startups: dict[str, dict]) -> dict[str, datetime.date]
 
 
 PHASE_KEYS = ("position", "name", "lifecycle", "start", "end", "end_is_declared", "comment")
+MERGED_PHASE_KEYS = (*PHASE_KEYS, "origin")
 EVENT_KEYS = ("kind", "name", "date", "comment")
 ROUND_KEYS = ("label", "start", "end", "amount_granted")
 
@@ -357,6 +363,45 @@ def as_rows(items, keys) -> list[tuple]:
         tuple(item[k] if isinstance(item, dict) else getattr(item, k) for k in keys)
         for item in items
     ]
+
+
+def merged_phases(source: list[dict], comite: list[Phase]) -> list[dict]:
+    """A startup's phases: the source's, and the ones Comité's decisions opened, which hold
+    from their start. A source phase that repeats the Comité phase just before it is the source
+    catching up with the decision: the same phase, not another. The ends that were not
+    declared, and the positions, follow from the order (a phase ends when the next starts, the
+    day before when the next is Comité's, as `phase_change` closes it)."""
+    phases = sorted(
+        [{**phase, "origin": Origin.BETAGOUV} for phase in source]
+        + [
+            {**as_dict(phase, PHASE_KEYS), "origin": Origin.COMITE, "pk": phase.pk}
+            for phase in comite
+        ],
+        key=lambda p: (p["start"], p["origin"] == Origin.COMITE, Lifecycle(p["lifecycle"]).rank),
+    )
+    merged = []
+    for phase in phases:
+        previous = merged[-1] if merged else None
+        if (
+            previous
+            and previous["origin"] == Origin.COMITE
+            and phase["origin"] == Origin.BETAGOUV
+            and phase["lifecycle"] == previous["lifecycle"]
+        ):
+            continue
+        merged.append(phase)
+    for position, (phase, following) in enumerate(zip(merged, [*merged[1:], None], strict=False)):
+        phase["position"] = position
+        if not phase["end_is_declared"]:
+            phase["end"] = following and max(
+                following["start"] - datetime.timedelta(days=following["origin"] == Origin.COMITE),
+                phase["start"],
+            )
+    return merged
+
+
+def as_dict(obj, keys) -> dict:
+    return {key: getattr(obj, key) for key in keys}
 
 
 def grouped(queryset, key: str) -> dict[int, list]:
@@ -396,25 +441,33 @@ def write_startups(
     all_rounds = FundingRound.objects.filter(startup_id__in=ids).order_by("start")
     old_rounds = grouped(all_rounds, "startup_id")
 
+    phases, events = {}, {}  # per slug: the merged phases, the source's events to keep
     new, changed, rebuilt = [], [], []
     for slug, values in field_values.items():
         startup = existing.get(slug)
         record = records[slug]
+        pk = startup.pk if startup else None
+        kept = [p for p in old_phases.get(pk, []) if p.origin == Origin.COMITE]
+        phases[slug] = merged_phases(record["phases"], kept)
+        comite_events = {
+            (e.kind, e.date) for e in old_events.get(pk, []) if e.origin == Origin.COMITE
+        }
+        # A committee the source records too, once the members' space has caught up.
+        events[slug] = [e for e in record["events"] if (e["kind"], e["date"]) not in comite_events]
         if startup is None:
             startup = Startup(slug=slug, **values)
             new.append(startup)
             rebuilt.append(startup)
             continue
-        fast = [r for r in old_rounds.get(startup.pk, []) if r.source == FundingSource.FAST]
+        source_events = [e for e in old_events.get(pk, []) if e.origin == Origin.BETAGOUV]
+        fast = [r for r in old_rounds.get(pk, []) if r.source == FundingSource.FAST]
         children_differ = (
-            sorted(t.organisation.slug for t in old_sponsors.get(startup.pk, []))
-            != record["sponsors"]
-            or sorted(t.incubator.slug for t in old_co.get(startup.pk, []))
-            != record["co_incubators"]
-            or as_rows(old_phases.get(startup.pk, []), PHASE_KEYS)
-            != as_rows(record["phases"], PHASE_KEYS)
-            or sorted(as_rows(old_events.get(startup.pk, []), EVENT_KEYS))
-            != sorted(as_rows(record["events"], EVENT_KEYS))
+            sorted(t.organisation.slug for t in old_sponsors.get(pk, [])) != record["sponsors"]
+            or sorted(t.incubator.slug for t in old_co.get(pk, [])) != record["co_incubators"]
+            or as_rows(old_phases.get(pk, []), MERGED_PHASE_KEYS)
+            != as_rows(phases[slug], MERGED_PHASE_KEYS)
+            or sorted(as_rows(source_events, EVENT_KEYS))
+            != sorted(as_rows(events[slug], EVENT_KEYS))
             or as_rows(fast, ROUND_KEYS) != as_rows(filter(None, [rounds.get(slug)]), ROUND_KEYS)
         )
         if assign(startup, values) or children_differ:
@@ -427,10 +480,18 @@ def write_startups(
     rebuilt_ids = [s.pk for s in rebuilt]
     through_sponsors.model.objects.filter(startup_id__in=rebuilt_ids).delete()
     through_co.model.objects.filter(startup_id__in=rebuilt_ids).delete()
-    Phase.objects.filter(startup_id__in=rebuilt_ids).delete()
-    StartupEvent.objects.filter(startup_id__in=rebuilt_ids).delete()
+    Phase.objects.filter(startup_id__in=rebuilt_ids, origin=Origin.BETAGOUV).delete()
+    StartupEvent.objects.filter(startup_id__in=rebuilt_ids, origin=Origin.BETAGOUV).delete()
     FundingRound.objects.filter(startup_id__in=rebuilt_ids, source=FundingSource.FAST).delete()
-    sponsor_rows, co_rows, phases, events, new_rounds, contributions = [], [], [], [], [], []
+    move_comite_phases([phase for s in rebuilt for phase in phases[s.slug] if "pk" in phase])
+    sponsor_rows, co_rows, new_phases, new_events, new_rounds, contributions = (
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+    )
     for startup in rebuilt:
         record = records[startup.slug]
         sponsor_rows += [
@@ -441,8 +502,10 @@ def write_startups(
             through_co.model(startup=startup, incubator=incubators[i])
             for i in record["co_incubators"]
         ]
-        phases += [Phase(startup=startup, **phase) for phase in record["phases"]]
-        events += [StartupEvent(startup=startup, **event) for event in record["events"]]
+        new_phases += [
+            Phase(startup=startup, **phase) for phase in phases[startup.slug] if "pk" not in phase
+        ]
+        new_events += [StartupEvent(startup=startup, **event) for event in events[startup.slug]]
         if funding_round := rounds.get(startup.slug):
             funding_round.startup = startup
             new_rounds.append(funding_round)
@@ -455,8 +518,8 @@ def write_startups(
             )
     through_sponsors.model.objects.bulk_create(sponsor_rows)
     through_co.model.objects.bulk_create(co_rows)
-    Phase.objects.bulk_create(phases)
-    StartupEvent.objects.bulk_create(events)
+    Phase.objects.bulk_create(new_phases)
+    StartupEvent.objects.bulk_create(new_events)
     FundingRound.objects.bulk_create(new_rounds)
     Contribution.objects.bulk_create(contributions)
 
@@ -469,20 +532,79 @@ def write_startups(
     )
     stale = []
     for startup in [*existing.values(), *new]:
-        record = records[startup.slug]
         candidates = [*other_rounds.get(startup.pk, []), rounds.get(startup.slug)]
         before = [getattr(startup, name) for name in DERIVED_FIELDS]
         startup.set_derived(
-            phases=[Phase(**phase) for phase in record["phases"]],
+            phases=[Phase(**phase) for phase in phases[startup.slug]],
             committee_dates=[
-                e["date"] for e in record["events"] if e["kind"] == EventKind.COMMITTEE
-            ],
+                e.date
+                for e in old_events.get(startup.pk, [])
+                if e.origin == Origin.COMITE and e.kind == EventKind.COMMITTEE
+            ]
+            + [e["date"] for e in events[startup.slug] if e["kind"] == EventKind.COMMITTEE],
             last_round=max(filter(None, candidates), key=lambda r: r.start, default=None),
             today=today,
         )
         if [getattr(startup, name) for name in DERIVED_FIELDS] != before:
             stale.append(startup)
     Startup.objects.bulk_update(stale, DERIVED_FIELDS)
+    note_disagreements(records, phases, existing, report, today=today)
+
+
+def move_comite_phases(merged: list[dict]) -> None:
+    """Comité's phases keep what they say; only their place in the merged history and, for
+    an open one that a later source phase follows, their end change. In two steps, as two of
+    them may swap positions and a position is unique per startup."""
+    existing = Phase.objects.in_bulk([phase["pk"] for phase in merged])
+    moved = [
+        existing[phase["pk"]]
+        for phase in merged
+        if assign(existing[phase["pk"]], {"position": phase["position"], "end": phase["end"]})
+    ]
+    if not moved:
+        return
+    final = [phase.position for phase in moved]
+    for phase in moved:
+        phase.position += 10_000
+    Phase.objects.bulk_update(moved, ["position"])
+    for phase, position in zip(moved, final, strict=True):
+        phase.position = position
+    Phase.objects.bulk_update(moved, ["position", "end"])
+
+
+def note_disagreements(records, phases, existing, report: Report, *, today) -> None:
+    """Where a startup's current phase is a decision's and the source's last phase says
+    otherwise, a disagreement for staff (once per phase and source phase); the ones the source
+    has come round to, or moved past, resolve themselves."""
+    found, settled = [], []
+    noticed_on = today or timezone.localdate()
+    for slug, startup in existing.items():
+        source, current = records[slug]["phases"], phases[slug][-1] if phases[slug] else None
+        if (
+            current
+            and current["origin"] == Origin.COMITE
+            and source
+            and source[-1]["lifecycle"] != current["lifecycle"]
+        ):
+            found.append(
+                SourceDisagreement(
+                    phase_id=current["pk"], source_name=source[-1]["name"], noticed_on=noticed_on
+                )
+            )
+        else:
+            settled.append(startup.pk)
+    SourceDisagreement.objects.bulk_create(found, ignore_conflicts=True)
+    SourceDisagreement.objects.open().filter(phase__startup_id__in=settled).update(
+        resolved_at=timezone.now()
+    )
+    for disagreement in (
+        SourceDisagreement.objects.open()
+        .filter(phase__startup__slug__in=records)
+        .select_related("phase__startup")
+    ):
+        report.warnings.append(
+            (Path("_startups", disagreement.phase.startup.slug), disagreement.text)
+        )
 
 
 def import_betagouv(directory: Path, *, today: datetime.date | None = None) -> Report:

@@ -49,6 +49,13 @@ LIFECYCLE_PHASE_NAME = {
 }
 
 
+class Origin(models.TextChoices):
+    """Who wrote a phase or an event: the beta.gouv.fr import rewrites its own rows only."""
+
+    BETAGOUV = "betagouv", "beta.gouv.fr"
+    COMITE = "comite", "Comité"
+
+
 class EventKind(models.TextChoices):
     COMMITTEE = "committee", "Passage en comité"
     PRODUCT_LAUNCH = "product_launch", "Lancement du produit"

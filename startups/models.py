@@ -8,7 +8,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .dates import add_months
-from .enums import ORGANISATION_KINDS, PHASE_NAMES, EventKind, FundingSource, Lifecycle, TeamRole
+from .enums import (
+    ORGANISATION_KINDS,
+    PHASE_NAMES,
+    EventKind,
+    FundingSource,
+    Lifecycle,
+    Origin,
+    TeamRole,
+)
 
 # A committee every six months at least, 30–45 days before the money runs out (DESIGN §1).
 COMMITTEE_EVERY_MONTHS = 6
@@ -220,6 +228,7 @@ class Phase(models.Model):
     end = models.DateField("fin", null=True, blank=True)
     end_is_declared = models.BooleanField("fin déclarée", default=False)
     comment = models.TextField("commentaire", blank=True)
+    origin = models.CharField("origine", max_length=10, choices=Origin, default=Origin.BETAGOUV)
 
     class Meta:
         verbose_name = "phase"
@@ -264,6 +273,7 @@ class StartupEvent(models.Model):
     name = models.CharField("nom beta.gouv.fr", max_length=50)
     date = models.DateField("date")
     comment = models.TextField("commentaire", blank=True)
+    origin = models.CharField("origine", max_length=10, choices=Origin, default=Origin.BETAGOUV)
 
     class Meta:
         verbose_name = "événement"
@@ -271,6 +281,48 @@ class StartupEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.date:%d/%m/%Y})"
+
+
+class SourceDisagreementQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(resolved_at=None)
+
+
+class SourceDisagreement(models.Model):
+    """beta.gouv.fr gives a startup another phase than the one a committee decision opened:
+    noticed by the import, shown to the incubator's staff until one of them resolves it (or
+    the source comes round to the decision)."""
+
+    phase = models.ForeignKey(Phase, related_name="disagreements", on_delete=models.CASCADE)
+    source_name = models.CharField("phase selon beta.gouv.fr", max_length=50)
+    noticed_on = models.DateField("constaté le")
+    resolved_at = models.DateTimeField("résolu le", null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    objects = SourceDisagreementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "désaccord avec beta.gouv.fr"
+        verbose_name_plural = "désaccords avec beta.gouv.fr"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["phase", "source_name"], name="disagreement_once_per_phase_and_name"
+            )
+        ]
+
+    def __str__(self):
+        return self.text
+
+    @property
+    def text(self) -> str:
+        known = PHASE_NAMES.get(self.source_name)
+        source = known.label if known else self.source_name
+        return (
+            f"beta.gouv.fr indique {source.lower()} ; décision du "
+            f"{self.phase.start:%d/%m/%Y} : {self.phase.label.lower()}"
+        )
 
 
 class FundingRound(models.Model):

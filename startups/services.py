@@ -6,9 +6,9 @@ A workflow that makes several of these writes in one transaction wraps them in
 `derived_refreshed_once(startup=..., today=...)`: the derived fields are then refreshed once,
 when the block ends (same result, a fixed number of queries).
 
-The beta.gouv.fr importer (`startups/betagouv.py`) writes phases, events, rounds and
-contributions in bulk for speed and refreshes the derived fields itself: it does not go
-through these functions.
+The phases and events written here are Comité's (`Origin.COMITE`): the beta.gouv.fr importer
+(`startups/betagouv.py`), which writes its own rows in bulk and refreshes the derived fields
+itself, never removes or rewrites them.
 """
 
 import contextlib
@@ -17,8 +17,10 @@ from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from decimal import Decimal
 
-from .enums import LIFECYCLE_PHASE_NAME, EventKind, Lifecycle
-from .models import Contribution, FundingRound, Phase, Startup, StartupEvent
+from django.utils import timezone
+
+from .enums import LIFECYCLE_PHASE_NAME, EventKind, Lifecycle, Origin
+from .models import Contribution, FundingRound, Phase, SourceDisagreement, Startup, StartupEvent
 
 # The startups whose derived fields a `derived_refreshed_once()` block will refresh.
 _deferred: ContextVar[frozenset[int]] = ContextVar("startups_deferred_refresh", default=frozenset())
@@ -111,6 +113,7 @@ def phase_change(
         name=name or LIFECYCLE_PHASE_NAME[Lifecycle(lifecycle)],
         start=max(on, current.end + datetime.timedelta(days=1)) if current else on,
         comment=comment,
+        origin=Origin.COMITE,
     )
     _refresh(startup, today)
     return phase
@@ -121,7 +124,22 @@ def committee_event_record(
 ) -> StartupEvent:
     """A committee on the startup's history (the derived fields count from the last one)."""
     event = StartupEvent.objects.create(
-        startup=startup, kind=EventKind.COMMITTEE, name="committee", date=on, comment=comment
+        startup=startup,
+        kind=EventKind.COMMITTEE,
+        name="committee",
+        date=on,
+        comment=comment,
+        origin=Origin.COMITE,
     )
     _refresh(startup, today)
     return event
+
+
+def disagreements_resolve(*, startup: Startup, by) -> int:
+    """Staff checked the startup's open disagreements with beta.gouv.fr: they are no longer
+    shown, and the same source phase will not reopen them. How many there were."""
+    return (
+        SourceDisagreement.objects.open()
+        .filter(phase__startup=startup)
+        .update(resolved_at=timezone.now(), resolved_by=by)
+    )

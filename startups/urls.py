@@ -6,6 +6,7 @@ app_name = "startups"
 urlpatterns = [
     path("", views.portfolio, name="portfolio"),
     path("startups/<str:slug>/", views.startup_detail, name="detail"),
+    path("startups/<str:slug>/beta-gouv/resolu/", views.disagreements_resolve, name="resolve"),
     path("incubateurs/<str:slug>/", views.incubator_detail, name="incubator"),
     path("sponsors/<str:slug>/", views.sponsor_detail, name="sponsor"),
 ]

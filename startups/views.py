@@ -1,12 +1,16 @@
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Value, When
 from django.db.models.functions import Lower
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from . import services
+from .access import get_startup_for_staff, staffed_startups
 from .enums import Lifecycle
 from .forms import PortfolioFilterForm
-from .models import Incubator, Organisation, Startup
+from .models import Incubator, Organisation, SourceDisagreement, Startup
 
 PAGE_SIZE = 50
 FILTERS_FORM_ID = "filters"
@@ -99,6 +103,22 @@ def startup_detail(request, slug):
         ),
         slug=slug,
     )
-    return render(
-        request, "startups/detail.html", {"startup": startup, "today": timezone.localdate()}
+    # Shown to the incubator's staff only: one query, empty for everyone else.
+    disagreements = (
+        SourceDisagreement.objects.open()
+        .filter(phase__startup=startup, phase__startup__in=staffed_startups(request.user))
+        .select_related("phase")
     )
+    return render(
+        request,
+        "startups/detail.html",
+        {"startup": startup, "today": timezone.localdate(), "disagreements": disagreements},
+    )
+
+
+@require_POST
+def disagreements_resolve(request, slug):
+    startup = get_startup_for_staff(request, slug)
+    if services.disagreements_resolve(startup=startup, by=request.user):
+        messages.success(request, "Désaccord avec beta.gouv.fr marqué comme résolu.")
+    return redirect(startup)

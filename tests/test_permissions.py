@@ -111,6 +111,8 @@ TABLE: dict[str, Entry] = {
     # The portfolio is the public beta.gouv.fr data: every signed-in person browses it.
     "startups:portfolio": Entry(none, SIGNED_IN),
     "startups:detail": Entry(slug, SIGNED_IN),
+    # Resolving a disagreement with beta.gouv.fr: the startup's incubator staff.
+    "startups:resolve": Entry(slug, POST_ONLY, MANAGE_POST),
     "startups:incubator": Entry(lambda w: [w.own.incubator.slug], SIGNED_IN),
     "startups:sponsor": Entry(lambda w: [w.own.organisation.slug], SIGNED_IN),
     # Metrics and budget (startups/access.py).

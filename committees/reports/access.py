@@ -34,16 +34,6 @@ class ReportRoles:
         return self.sponsor and report is not None and report.status != ReportStatus.DRAFT
 
 
-def staffed_startups(user):
-    """The startups whose reports this person reviews."""
-    if user.is_superuser:
-        return Startup.objects.all()
-    staffed = IncubatorStaff.objects.filter(user=user).values("incubator_id")
-    return Startup.objects.filter(
-        Q(incubator_id__in=staffed) | Q(co_incubators__in=staffed)
-    ).distinct()
-
-
 def report_roles(user, startup: Startup) -> ReportRoles:
     """This person's roles on this startup, in one query."""
     staffed = IncubatorStaff.objects.filter(user=user).values("incubator_id")

@@ -10,12 +10,12 @@ from django.db.models import Max
 from django.shortcuts import render
 from django.utils import timezone
 
+from startups.access import staffed_startups
 from startups.dates import Semester
 from startups.models import Startup
 
 from ..enums import ReportStatus
 from ..models import REPORT_LEAD_DAYS, Review, SemesterReport, Session, report_semester
-from .access import staffed_startups
 
 MISSING = "missing"
 # In the order a report goes through them, "missing" first: the staff's filter and counts.

@@ -27,8 +27,9 @@ QUERIES = {
     # + the last decision of the startups in the table (committees tag `last_decisions`)
     "portfolio": 10,
     "portfolio_filtered": 10,
-    # + the impact panel: may read, metrics, measurements, budget lines; + its decisions
-    "startup": 17,
+    # + the impact panel: may read, metrics, measurements, budget lines; + its decisions;
+    # + its disagreements with beta.gouv.fr that this person sees (its incubator's staff)
+    "startup": 18,
     "incubator": 10,
     "sponsor": 11,  # + the last decisions on the startups it funds
     "home": 12,  # + the "Mes séances" block (committees tag `my_sessions`), last decisions
