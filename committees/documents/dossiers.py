@@ -250,8 +250,8 @@ def minutes_html(session: Session) -> str:
             "unrecorded": [m for m in members if m.pk not in recorded],
             "quorum": {
                 "present": len(voters_present),
-                "required": committee.quorum,
-                "reached": len(voters_present) >= committee.quorum,
+                "required": rules.quorum,
+                "reached": len(voters_present) >= rules.quorum,
             },
             "majority": rules.get_majority_display(),
             "secret": rules.secret_ballot,

@@ -37,7 +37,16 @@ from ..enums import (
     ReviewStatus,
     SessionStatus,
 )
-from ..models import Assessment, Decision, ReportVersion, Review, Session, Vote, round_trip
+from ..models import (
+    Assessment,
+    Conflict,
+    Decision,
+    ReportVersion,
+    Review,
+    Session,
+    Vote,
+    round_trip,
+)
 from ..reports.prefill import report_prefill
 from ..reports.reminders import absolute, session_label
 from ..tasks import document_request
@@ -479,6 +488,7 @@ class Item:
         first = decisions[0] if decisions else None
         self.tally = (first.snapshot or {}).get("tally") if first else review.tally
         self.votes = list(review.votes.all()) if votes and not self.secret else []
+        self.conflicts = list(review.conflicts.all())
 
     @property
     def tally_rows(self) -> list[tuple[str, int]]:
@@ -496,9 +506,12 @@ class Item:
 def minutes(session: Session) -> dict:
     """The minutes' content: attendance and each item (a fixed number of queries)."""
     votes = Prefetch("votes", Vote.objects.select_related("member__user").order_by("id"))
+    conflicts = Prefetch(
+        "conflicts", Conflict.objects.select_related("member__user").order_by("declared_at", "id")
+    )
     reviews = (
         session.reviews.select_related("startup")
-        .prefetch_related(decisions_prefetch(), votes)
+        .prefetch_related(decisions_prefetch(), votes, conflicts)
         .order_by("position", "id")
     )
     attendances = session.attendances.select_related("member__user").order_by(

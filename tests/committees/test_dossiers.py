@@ -12,7 +12,15 @@ from pypdf import PdfReader
 from committees.documents.dossiers import dossier_html, minutes_html, pack_front_html
 from committees.documents.pdf import render
 from committees.enums import MemberRole, Outcome
-from committees.models import Attendance, Ballot, CommitteeMember, Review, Vote, Voter
+from committees.models import (
+    Attendance,
+    Ballot,
+    CommitteeMember,
+    Conflict,
+    Review,
+    Vote,
+    Voter,
+)
 from committees.reports.services import report_section_save, report_start
 from committees.sessions.decisions import Terms, decision_correct, decision_record, session_close
 from tests.committees.reports import COMPLETE, submitted_report
@@ -118,12 +126,12 @@ def test_dossier_queries_do_not_grow_with_the_metrics(review, startup, intrapren
     submitted_report(startup, intrapreneur)
     first = MetricFactory(startup=startup, label="Dossiers déposés")
     add_measurements(first, {month(-10): 100, month(-9): 120})
-    with assert_queries(12):
+    with assert_queries(13):  # its decision's part reads the conflicts of interest declared
         dossier_html(review)
     for n in range(2):
         metric = MetricFactory(startup=startup, is_north_star=False, label=f"Indicateur {n}")
         add_measurements(metric, {month(-11): 3, month(-10): 4, month(-9): 5})
-    with assert_queries(12):
+    with assert_queries(13):
         html = dossier_html(review)
     assert "Indicateur 1" in html
 
@@ -214,6 +222,35 @@ def test_minutes_before_and_after_the_close(review, chair, session):
     assert "Publier la page de statistiques" in whole
     assert "Vote à la majorité simple" in whole
     assert "Camille Président : refinancer" in whole
+
+
+def test_minutes_give_the_quorum_fixed_when_the_vote_opened(review, chair, session):
+    committee = session.committee
+    # The rules opening its vote fixed on the item (committees.sessions.voting.vote_open).
+    rules = {"majority": committee.majority, "quorum": 2, "secret_ballot": False}
+    Review.objects.filter(pk=review.pk).update(**rules)
+    decide(review, chair)
+    session.committee.quorum = 5  # the rules changed after the vote
+    session.committee.save(update_fields=["quorum"])
+    whole = "\n".join(pages(minutes_html(session)))
+    assert "1 membre votant présent pour un quorum de 2 : non atteint" in whole
+
+
+def test_minutes_list_each_declared_conflict_of_interest(review, chair, session):
+    member = CommitteeMember.objects.create(
+        committee=session.committee,
+        user=UserFactory(first_name="Dominique", last_name="Lié"),
+        role=MemberRole.VOTER,
+    )
+    Conflict.objects.create(
+        review=review, member=member, reason="Ancien membre de l’équipe", declared_by=chair
+    )
+    decide(review, chair)
+    whole = " ".join(" ".join(pages(minutes_html(session))).split())
+    assert (
+        "Conflit d’intérêts déclaré, sans vote ni décompte : Dominique Lié (Ancien membre de "
+        "l’équipe)." in whole
+    )
 
 
 def test_minutes_of_a_secret_ballot_give_counts_only(review, chair, session):
