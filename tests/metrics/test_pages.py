@@ -159,7 +159,8 @@ PAGES = {
     "list": (lambda s: reverse("metrics:list", args=[s.slug]), 13),
     "values": (lambda s: reverse("metrics:values", args=[s.slug]), 8),
     "public": (lambda s: reverse("metrics:public", args=[s.slug]), 11),
-    "startup": (lambda s: s.get_absolute_url(), 17),  # + its committee decisions
+    # + its committee decisions, its disagreements with beta.gouv.fr
+    "startup": (lambda s: s.get_absolute_url(), 18),
 }
 
 
