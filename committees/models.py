@@ -281,6 +281,17 @@ class Session(models.Model):
         return timezone.localtime(self.starts_at).date()
 
     @property
+    def is_today(self) -> bool:
+        """Held on its day: opening it another day asks the chair to confirm."""
+        return self.date == timezone.localdate()
+
+    @property
+    def held_on(self) -> datetime.date | None:
+        """The day it was really opened, when that is not the day it was planned for."""
+        opened = self.opened_at and timezone.localtime(self.opened_at).date()
+        return opened if opened and opened != self.date else None
+
+    @property
     def report_due_on(self) -> datetime.date:
         return self.date - datetime.timedelta(days=self.committee.report_lead_days)
 

@@ -176,7 +176,9 @@ def refusal(error: ValidationError) -> str:
 def live_session_open(request, pk):
     session, roles = get_session_for(request, pk, to="chair")
     try:
-        session_open(session=session, by=request.user)
+        session_open(
+            session=session, by=request.user, another_day=bool(request.POST.get("another_day"))
+        )
     except ValidationError as error:
         return done(request, session, roles, error=refusal(error))
     return done(request, session, roles, success="La séance est ouverte.")

@@ -94,9 +94,15 @@ def attendance_set(*, session: Session, member: CommitteeMember, present: bool, 
 
 
 @transaction.atomic
-def session_open(*, session: Session, by) -> Session:
-    """The chair opens a convened session."""
+def session_open(*, session: Session, by, another_day: bool = False) -> Session:
+    """The chair opens a convened session; on another day than planned only when they
+    confirm it (`another_day`), and the minutes then say when it was really held."""
     require_chair(session, by)
+    if not session.is_today and not another_day:
+        raise ValidationError(
+            f"La séance est prévue le {session.date:%d/%m/%Y} : cochez la case pour confirmer "
+            f"que vous l’ouvrez aujourd’hui, le {timezone.localdate():%d/%m/%Y}."
+        )
     session.move(SessionStatus.OPEN)
     audit(action=AuditAction.SESSION_OPENED, actor=by, session=session)
     return session

@@ -7,10 +7,12 @@ import threading
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from committees.documents.dossiers import minutes_html
 from committees.enums import AuditAction, Majority, MemberRole, Outcome, ReviewStatus
@@ -29,7 +31,7 @@ from committees.sessions.voting import (
     vote_open,
 )
 from tests.factories import CommitteeMemberFactory, SessionFactory, StartupFactory
-from tests.utils import assert_queries, get_page
+from tests.utils import TODAY, assert_queries, frozen_at, get_page
 
 REFINANCE, ADJUST, STOP = Outcome.REFINANCE, Outcome.ADJUST, Outcome.STOP
 
@@ -51,7 +53,7 @@ def seat(session, sponsor):
 def live(session, chair, seat):
     """A session open, the chair and two voters present (quorum 2), the first item pending."""
     SessionFactory.set_state(session, convened=True)
-    session_open(session=session, by=chair)
+    session_open(session=session, by=chair, another_day=True)
     other = CommitteeMemberFactory(committee=session.committee, user__first_name="Sacha")
     members = [session.committee.members.get(user=chair), seat, other]
     for member in members:
@@ -79,11 +81,42 @@ def test_only_a_convened_session_opens_and_only_by_its_chair(session, chair, spo
     SessionFactory.set_state(session, convened=True)
     with pytest.raises(PermissionDenied):
         session_open(session=session, by=sponsor)
-    session_open(session=session, by=chair)
+    session_open(session=session, by=chair, another_day=True)
     session.refresh_from_db()
     assert session.status == "open" and session.opened_at
     with pytest.raises(ValidationError):
+        session_open(session=session, by=chair, another_day=True)
+
+
+def test_opening_on_another_day_than_planned_is_confirmed_and_the_minutes_say_so(
+    session, chair, client
+):
+    SessionFactory.set_state(session, convened=True)
+    client.force_login(chair)
+    live_page = url("session-live", session)
+    assert (
+        "J’ouvre la séance aujourd’hui alors qu’elle est prévue le"
+        in client.get(live_page).content.decode()
+    )
+    response = client.post(url("session-live-open", session), follow=True)
+    assert "cochez la case pour confirmer" in response.content.decode()
+    session.refresh_from_db()
+    assert session.status == "convened"
+
+    client.post(url("session-live-open", session), {"another_day": "1"})
+    session.refresh_from_db()
+    assert (session.status, session.held_on) == ("open", TODAY)
+    minutes = client.get(reverse("committees:session-minutes", args=[session.pk]))
+    assert f"Séance tenue le {date_format(TODAY, 'l j F Y')}" in minutes.content.decode()
+    assert f"Séance tenue le {date_format(TODAY, 'l j F Y')}" in minutes_html(session)
+
+
+def test_on_its_day_a_session_opens_without_confirmation(session, chair):
+    SessionFactory.set_state(session, convened=True)
+    with time_machine.travel(frozen_at(session.date)):
         session_open(session=session, by=chair)
+    session.refresh_from_db()
+    assert (session.status, session.held_on) == ("open", None)
 
 
 def test_attendance_needs_a_convened_or_open_session(session, chair, seat):
@@ -418,7 +451,7 @@ def fifty(transactional_db, incubator, startup):
     session = SessionFactory(committee=committee, starts_at=timezone.now(), convened=True)
     review = Review.objects.create(session=session, startup=startup)
     chair = CommitteeMemberFactory(committee=committee, role=MemberRole.CHAIR).user
-    session_open(session=session, by=chair)
+    session_open(session=session, by=chair, another_day=True)
     members = [CommitteeMemberFactory(committee=committee) for _ in range(50)]
     for member in members:
         attendance_set(session=session, member=member, present=True, by=chair)
