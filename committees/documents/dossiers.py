@@ -25,7 +25,7 @@ from metrics.startup_metrics import startup_efficiency, startup_money, startup_s
 from startups.models import FundingRound
 
 from ..enums import VOTING_ROLES, Majority
-from ..models import Decision, ReportVersion, Review, Session
+from ..models import Decision, ReportComment, ReportVersion, Review, Session
 from ..reports.prefill import report_prefill
 from ..reports.sections import reading
 from ..sessions.decisions import Item, decisions_prefetch, grid_averages, minutes
@@ -68,10 +68,21 @@ def submitted_version(review: Review) -> ReportVersion | None:
             submitted_at__isnull=False,
         )
         .select_related("report", "submitted_by")
-        .prefetch_related("sections")
+        .prefetch_related(
+            "sections",
+            Prefetch("comments", ReportComment.objects.select_related("author")),
+        )
         .order_by("-number")
         .first()
     )
+
+
+def review_comments(version: ReportVersion | None) -> dict[str, list[ReportComment]]:
+    """The incubator's review comments on the version the sponsors read, by section."""
+    comments: dict[str, list[ReportComment]] = {}
+    for comment in version.comments.all() if version else []:
+        comments.setdefault(comment.section, []).append(comment)
+    return comments
 
 
 def previous_decisions(review: Review, series) -> list[dict]:
@@ -166,6 +177,7 @@ def dossier_context(review: Review, *, in_pack: bool = False) -> dict:
             "months": review.requested_months or asked.get("duration_months") or None,
         },
         "version": version,
+        "comments": review_comments(version),
         "prefill": prefill,
         "sections": sections,
         "series": series,

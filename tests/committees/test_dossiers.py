@@ -21,7 +21,12 @@ from committees.models import (
     Vote,
     Voter,
 )
-from committees.reports.services import report_section_save, report_start
+from committees.reports.services import (
+    report_accept,
+    report_request_changes,
+    report_section_save,
+    report_start,
+)
 from committees.sessions.decisions import Terms, decision_correct, decision_record, session_close
 from tests.committees.reports import COMPLETE, submitted_report
 from tests.factories import (
@@ -104,6 +109,30 @@ def test_dossier_shows_the_submitted_report_and_the_money(review, startup, intra
     assert text[0].count("Dossier d’examen — Mon Service") == 2  # running title and heading
 
 
+@pytest.mark.parametrize(
+    "review_by_staff, said",
+    [
+        (None, "Relecture par l’incubateur En attente de relecture"),
+        ("changes", "Modifications demandées à l’équipe : la version présentée est la dernière"),
+        ("accept", "Bilan accepté le"),
+    ],
+)
+def test_dossier_says_where_the_incubators_review_stands_with_its_comments(
+    review, startup, intrapreneur, staff, review_by_staff, said
+):
+    report = submitted_report(startup, intrapreneur)
+    comments = {"impact": "Les chiffres de novembre restent à confirmer."}
+    if review_by_staff == "changes":
+        report_request_changes(report=report, comments=comments, by=staff)
+    elif review_by_staff == "accept":
+        report_accept(report=report, comments=comments, by=staff)
+    whole = " ".join(" ".join(pages(dossier_html(review))).split())
+    assert said in whole
+    assert ("Commentaire de l’incubateur" in whole) == (review_by_staff is not None)
+    if review_by_staff:
+        assert "Les chiffres de novembre restent à confirmer." in whole
+
+
 def test_dossier_never_shows_a_draft(review, startup, intrapreneur):
     report = report_start(startup=startup, semester=SEMESTER, by=intrapreneur)
     report_section_save(report=report, key="identity", data=COMPLETE["identity"], by=intrapreneur)
@@ -126,12 +155,13 @@ def test_dossier_queries_do_not_grow_with_the_metrics(review, startup, intrapren
     submitted_report(startup, intrapreneur)
     first = MetricFactory(startup=startup, label="Dossiers déposés")
     add_measurements(first, {month(-10): 100, month(-9): 120})
-    with assert_queries(13):  # its decision's part reads the conflicts of interest declared
+    # + the conflicts of interest in its decision's part, the incubator's review comments
+    with assert_queries(14):
         dossier_html(review)
     for n in range(2):
         metric = MetricFactory(startup=startup, is_north_star=False, label=f"Indicateur {n}")
         add_measurements(metric, {month(-11): 3, month(-10): 4, month(-9): 5})
-    with assert_queries(13):
+    with assert_queries(14):
         html = dossier_html(review)
     assert "Indicateur 1" in html
 
