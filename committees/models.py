@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import limits
 from metrics.models import Objective
 from startups.dates import Semester, add_months
 from startups.enums import Lifecycle
@@ -303,7 +304,9 @@ class Review(models.Model):
     requested_months = models.PositiveSmallIntegerField(
         "durée demandée (mois)", null=True, blank=True
     )
-    recommendation = models.TextField("recommandation de l’incubateur", blank=True)
+    recommendation = models.TextField(
+        "recommandation de l’incubateur", max_length=limits.LONG, blank=True
+    )
     vote_opened_at = models.DateTimeField("vote ouvert le", null=True, blank=True)
     vote_closed_at = models.DateTimeField("vote clos le", null=True, blank=True)
     # The committee's rules, fixed on the item when its vote opens: changing the committee's
@@ -532,7 +535,7 @@ class ReportComment(models.Model):
         ReportVersion, verbose_name="version", related_name="comments", on_delete=models.CASCADE
     )
     section = models.CharField("section", max_length=20)
-    body = models.TextField("commentaire")
+    body = models.TextField("commentaire", max_length=limits.COMMENT)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="auteur",
@@ -606,7 +609,7 @@ class Conflict(models.Model):
 
     review = models.ForeignKey(Review, related_name="conflicts", on_delete=models.CASCADE)
     member = models.ForeignKey(CommitteeMember, related_name="+", on_delete=models.PROTECT)
-    reason = models.TextField("motif")
+    reason = models.TextField("motif", max_length=limits.COMMENT)
     declared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, related_name="+", null=True, on_delete=models.SET_NULL
     )
@@ -633,7 +636,7 @@ class Assessment(models.Model):
     review = models.ForeignKey(Review, related_name="assessments", on_delete=models.CASCADE)
     member = models.ForeignKey(CommitteeMember, related_name="+", on_delete=models.PROTECT)
     scores = models.JSONField("grille", default=dict)
-    notes = models.TextField("notes privées", blank=True)
+    notes = models.TextField("notes privées", max_length=limits.LONG, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -657,7 +660,7 @@ class Vote(models.Model):
     choice = models.CharField("choix", max_length=10, choices=Outcome)
     amount = models.DecimalField("montant proposé (€)", null=True, blank=True, **MONEY)
     months = models.PositiveSmallIntegerField("durée proposée (mois)", null=True, blank=True)
-    comment = models.TextField("commentaire", blank=True)
+    comment = models.TextField("commentaire", max_length=limits.COMMENT, blank=True)
     cast_at = models.DateTimeField("exprimé le", auto_now_add=True)
 
     class Meta:
@@ -710,7 +713,7 @@ class Ballot(models.Model):
     choice = models.CharField("choix", max_length=10, choices=Outcome)
     amount = models.DecimalField("montant proposé (€)", null=True, blank=True, **MONEY)
     months = models.PositiveSmallIntegerField("durée proposée (mois)", null=True, blank=True)
-    comment = models.TextField("commentaire", blank=True)
+    comment = models.TextField("commentaire", max_length=limits.COMMENT, blank=True)
 
     class Meta:
         verbose_name = "bulletin secret"
@@ -742,13 +745,16 @@ class Decision(models.Model):
     )
     outcome = models.CharField("décision", max_length=10, choices=Outcome)
     reason = models.TextField(
-        "motif", blank=True, help_text="Obligatoire quand la décision s’écarte du vote."
+        "motif",
+        max_length=limits.COMMENT,
+        blank=True,
+        help_text="Obligatoire quand la décision s’écarte du vote.",
     )
     amount = models.DecimalField("montant accordé (€)", **MONEY)
     start = models.DateField("début de la période", null=True, blank=True)
     months = models.PositiveSmallIntegerField("durée (mois)", null=True, blank=True)
     is_provisional = models.BooleanField("budget provisoire", default=False)
-    conditions = models.TextField("conditions", blank=True)
+    conditions = models.TextField("conditions", max_length=limits.LONG, blank=True)
     phase_change = models.CharField(
         "changement de phase", max_length=20, choices=Lifecycle, blank=True
     )

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from dsfr.forms import DsfrBaseForm
 
+from accounts import limits
+from accounts.limits import TextLimits
 from accounts.outbox import announce, waiting
 
 from ..documents.views import session_slots
@@ -79,7 +81,7 @@ def sessions(request):
     return render(request, "committees/sessions.html", context)
 
 
-class SessionForm(DsfrBaseForm):
+class SessionForm(TextLimits, DsfrBaseForm):
     committee = forms.ModelChoiceField(
         label="Comité",
         queryset=Committee.objects.none(),
@@ -97,7 +99,7 @@ class SessionForm(DsfrBaseForm):
         error_messages={"required": "Indiquez l’heure.", "invalid": "Heure invalide."},
     )
     place = forms.CharField(
-        label="Lieu", required=False, max_length=300, help_text="Adresse et salle."
+        label="Lieu", required=False, max_length=limits.SHORT, help_text="Adresse et salle."
     )
     video_url = forms.URLField(
         label="Lien de visioconférence",
@@ -294,7 +296,7 @@ def agenda_move(request, pk, review_pk):
     return agenda_response(request, session, roles)
 
 
-class ReviewForm(DsfrBaseForm, forms.ModelForm):
+class ReviewForm(TextLimits, DsfrBaseForm, forms.ModelForm):
     class Meta:
         model = Review
         fields = ["duration_minutes", "requested_amount", "requested_months", "recommendation"]

@@ -13,6 +13,9 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
 from dsfr.forms import DsfrBaseForm
 
+from accounts import limits
+from accounts.limits import TextLimits
+
 from ..enums import VOTING_ROLES, Outcome, ReviewStatus
 from ..models import Attendance, Ballot, CommitteeMember, Conflict, Review, Vote, Voter
 from .access import get_review_in, get_session_for, get_vote_for
@@ -28,7 +31,7 @@ from .voting import (
 )
 
 
-class VoteForm(DsfrBaseForm):
+class VoteForm(TextLimits, DsfrBaseForm):
     choice = forms.ChoiceField(
         label="Votre vote", choices=Outcome.choices, widget=forms.RadioSelect
     )
@@ -44,7 +47,10 @@ class VoteForm(DsfrBaseForm):
         label="Durée proposée (mois)", required=False, min_value=1, max_value=12
     )
     comment = forms.CharField(
-        label="Commentaire", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="Commentaire",
+        required=False,
+        max_length=limits.COMMENT,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
