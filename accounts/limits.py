@@ -59,8 +59,12 @@ class TextLimits:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.limit_texts()
+
+    def limit_texts(self) -> None:
+        """Apply the limits; a form that adds fields after __init__ calls it again."""
         for name, field in self.fields.items():
-            if not is_free_text(field):
+            if not is_free_text(field) or any(isinstance(v, TextLimit) for v in field.validators):
                 continue
             if field.max_length is None:
                 raise TypeError(f"{type(self).__name__}.{name}: a free text needs a max_length.")
@@ -69,3 +73,5 @@ class TextLimits:
             ] + [TextLimit(field.max_length)]
             help_text = str(field.help_text or "")
             field.help_text = f"{help_text} {hint(field.max_length)}".strip()
+            if name in self._bound_fields_cache:  # made already, with the help text before
+                self._bound_fields_cache[name].help_text = field.help_text

@@ -33,6 +33,7 @@ class SectionForm(TextLimits, DsfrBaseForm):
     def __init__(self, *args, draft: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.add_fields()
+        self.limit_texts()
         for field in self.fields.values():
             field.required_to_submit = field.required
             if draft:

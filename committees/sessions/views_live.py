@@ -245,11 +245,14 @@ def live_vote(request, pk, review_pk):
             return voted(request, session, review, "Votre vote est enregistré.")
         if error == ALREADY_VOTED:
             return voted(request, session, review, error)
-    if not request.htmx:
-        messages.error(
-            request, error or "Votre vote n’est pas enregistré : vérifier le formulaire."
-        )
+    if not request.htmx and error:
+        messages.error(request, error)
         return redirect("committees:session-live", pk=session.pk)
+    if not request.htmx:
+        # The form as typed, its errors next to its fields.
+        roles = get_session_for(request, pk)[1]
+        context = board_context(request, session, roles, form=form, preserve=False)
+        return render(request, "committees/live.html", context, status=422)
     context = {
         "review": review,
         "session": session,
