@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import limits
+from accounts.editing import Edited
 from metrics.models import Objective
 from startups.dates import Semester, add_months
 from startups.enums import Lifecycle
@@ -66,7 +67,7 @@ def report_semester(due_on: datetime.date) -> Semester:
     return Semester.of(add_months(due_on, -3))
 
 
-class Committee(models.Model):
+class Committee(Edited):
     """A standing investment committee ("comité d'investissement")."""
 
     name = models.CharField("nom", max_length=200, unique=True)
@@ -286,7 +287,7 @@ class Session(models.Model):
         return self.date - datetime.timedelta(days=self.committee.report_lead_days)
 
 
-class Review(models.Model):
+class Review(Edited):
     """One startup on one session's agenda ("passage en comité")."""
 
     session = models.ForeignKey(
@@ -364,7 +365,7 @@ class SemesterReportQuerySet(models.QuerySet):
         return {(r.startup_id, r.semester): r for r in reports}
 
 
-class SemesterReport(models.Model):
+class SemesterReport(Edited):
     """A team's semester report ("bilan semestriel") for one half year. Its content lives in
     versions: the last one is the draft being written or the version last submitted."""
 

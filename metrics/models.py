@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts import limits
+from accounts.editing import Edited
 from startups.models import MONEY, Startup
 
 from .enums import (
@@ -151,7 +152,7 @@ class Objective(models.Model):
         return f"{self.metric.label} : {self.target} au {self.due_on:%d/%m/%Y}"
 
 
-class BudgetLine(models.Model):
+class BudgetLine(Edited):
     """A line of a startup's published budget (beta.gouv budget standard), for a year or a
     semester: committed (AE) and paid (CP) amounts, actual or forecast."""
 

@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -10,6 +11,7 @@ from django.views.decorators.http import require_POST
 from dsfr.forms import DsfrBaseForm
 
 from accounts import limits
+from accounts.editing import ConcurrentEdit, StaleEdit
 from accounts.limits import TextLimits
 
 from ..enums import ReportStatus
@@ -174,8 +176,11 @@ def submit(request, slug, semester):
     return redirect(report)
 
 
-class ReviewCommentsForm(TextLimits, DsfrBaseForm):
-    """The staff's comments on a submitted report, one per section."""
+class ReviewCommentsForm(ConcurrentEdit, TextLimits, DsfrBaseForm):
+    """The staff's comments on a submitted report, one per section, and whether they accept
+    it: refused if the report changed since the page was shown (`edited`: the report)."""
+
+    edited_fields = ("status",)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -227,11 +232,15 @@ def detail(request, slug, semester, *, review_form=None):
         and version == versions[-1],
     }
     if context["can_review"]:
-        form = review_form or ReviewCommentsForm()
+        form = review_form or ReviewCommentsForm(edited=report)
         for section in context["sections"]:
             section["review_field"] = form[f"comment-{section['key']}"]
         context["review_form"] = form
-    status = 422 if review_form else 200
+    elif review_form:  # refused as stale, and no longer to review: say why on the page
+        for error in review_form.non_field_errors():
+            messages.error(request, error)
+    # The form has no error of its own but a stale save's (409).
+    status = (409 if review_form.non_field_errors() else 422) if review_form else 200
     return render(request, "committees/detail.html", context, status=status)
 
 
@@ -239,17 +248,24 @@ def detail(request, slug, semester, *, review_form=None):
 def review(request, slug, semester):
     """Staff accept the submitted report or send it back, with comments per section."""
     report, _, _ = get_report_for(request, slug, semester, to="review")
-    form = ReviewCommentsForm(request.POST)
+    form = ReviewCommentsForm(request.POST, edited=report)
     if not form.is_valid():
         return detail(request, slug, semester, review_form=form)
     comments = form.comments()
     try:
-        if request.POST.get("action") == "accept":
-            report_accept(report=report, comments=comments, by=request.user)
-            messages.success(request, "Bilan accepté.")
-        else:
-            report_request_changes(report=report, comments=comments, by=request.user)
-            messages.success(request, "Modifications demandées : l’équipe a un nouveau brouillon.")
+        with transaction.atomic():
+            form.claim(by=request.user)
+            if request.POST.get("action") == "accept":
+                report_accept(report=report, comments=comments, by=request.user)
+                messages.success(request, "Bilan accepté.")
+            else:
+                report_request_changes(report=report, comments=comments, by=request.user)
+                messages.success(
+                    request, "Modifications demandées : l’équipe a un nouveau brouillon."
+                )
+    except StaleEdit as stale:
+        form.add_error(None, stale)
+        return detail(request, slug, semester, review_form=form)
     except ValidationError as refused:
         messages.error(request, refused.messages[0])
     return redirect(report)
