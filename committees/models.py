@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import limits
+from accounts.editing import Edited
 from metrics.models import Objective
 from startups.dates import Semester, add_months
 from startups.enums import Lifecycle
@@ -65,7 +67,7 @@ def report_semester(due_on: datetime.date) -> Semester:
     return Semester.of(add_months(due_on, -3))
 
 
-class Committee(models.Model):
+class Committee(Edited):
     """A standing investment committee ("comité d'investissement")."""
 
     name = models.CharField("nom", max_length=200, unique=True)
@@ -296,7 +298,7 @@ class Session(models.Model):
         return self.date - datetime.timedelta(days=self.committee.report_lead_days)
 
 
-class Review(models.Model):
+class Review(Edited):
     """One startup on one session's agenda ("passage en comité")."""
 
     session = models.ForeignKey(
@@ -314,7 +316,9 @@ class Review(models.Model):
     requested_months = models.PositiveSmallIntegerField(
         "durée demandée (mois)", null=True, blank=True
     )
-    recommendation = models.TextField("recommandation de l’incubateur", blank=True)
+    recommendation = models.TextField(
+        "recommandation de l’incubateur", max_length=limits.LONG, blank=True
+    )
     vote_opened_at = models.DateTimeField("vote ouvert le", null=True, blank=True)
     vote_closed_at = models.DateTimeField("vote clos le", null=True, blank=True)
     # The committee's rules, fixed on the item when its vote opens: changing the committee's
@@ -372,7 +376,7 @@ class SemesterReportQuerySet(models.QuerySet):
         return {(r.startup_id, r.semester): r for r in reports}
 
 
-class SemesterReport(models.Model):
+class SemesterReport(Edited):
     """A team's semester report ("bilan semestriel") for one half year. Its content lives in
     versions: the last one is the draft being written or the version last submitted."""
 
@@ -543,7 +547,7 @@ class ReportComment(models.Model):
         ReportVersion, verbose_name="version", related_name="comments", on_delete=models.CASCADE
     )
     section = models.CharField("section", max_length=20)
-    body = models.TextField("commentaire")
+    body = models.TextField("commentaire", max_length=limits.COMMENT)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="auteur",
@@ -617,7 +621,7 @@ class Conflict(models.Model):
 
     review = models.ForeignKey(Review, related_name="conflicts", on_delete=models.CASCADE)
     member = models.ForeignKey(CommitteeMember, related_name="+", on_delete=models.PROTECT)
-    reason = models.TextField("motif")
+    reason = models.TextField("motif", max_length=limits.COMMENT)
     declared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, related_name="+", null=True, on_delete=models.SET_NULL
     )
@@ -644,7 +648,7 @@ class Assessment(models.Model):
     review = models.ForeignKey(Review, related_name="assessments", on_delete=models.CASCADE)
     member = models.ForeignKey(CommitteeMember, related_name="+", on_delete=models.PROTECT)
     scores = models.JSONField("grille", default=dict)
-    notes = models.TextField("notes privées", blank=True)
+    notes = models.TextField("notes privées", max_length=limits.LONG, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -668,7 +672,7 @@ class Vote(models.Model):
     choice = models.CharField("choix", max_length=10, choices=Outcome)
     amount = models.DecimalField("montant proposé (€)", null=True, blank=True, **MONEY)
     months = models.PositiveSmallIntegerField("durée proposée (mois)", null=True, blank=True)
-    comment = models.TextField("commentaire", blank=True)
+    comment = models.TextField("commentaire", max_length=limits.COMMENT, blank=True)
     cast_at = models.DateTimeField("exprimé le", auto_now_add=True)
 
     class Meta:
@@ -721,7 +725,7 @@ class Ballot(models.Model):
     choice = models.CharField("choix", max_length=10, choices=Outcome)
     amount = models.DecimalField("montant proposé (€)", null=True, blank=True, **MONEY)
     months = models.PositiveSmallIntegerField("durée proposée (mois)", null=True, blank=True)
-    comment = models.TextField("commentaire", blank=True)
+    comment = models.TextField("commentaire", max_length=limits.COMMENT, blank=True)
 
     class Meta:
         verbose_name = "bulletin secret"
@@ -753,13 +757,16 @@ class Decision(models.Model):
     )
     outcome = models.CharField("décision", max_length=10, choices=Outcome)
     reason = models.TextField(
-        "motif", blank=True, help_text="Obligatoire quand la décision s’écarte du vote."
+        "motif",
+        max_length=limits.COMMENT,
+        blank=True,
+        help_text="Obligatoire quand la décision s’écarte du vote.",
     )
     amount = models.DecimalField("montant accordé (€)", **MONEY)
     start = models.DateField("début de la période", null=True, blank=True)
     months = models.PositiveSmallIntegerField("durée (mois)", null=True, blank=True)
     is_provisional = models.BooleanField("budget provisoire", default=False)
-    conditions = models.TextField("conditions", blank=True)
+    conditions = models.TextField("conditions", max_length=limits.LONG, blank=True)
     phase_change = models.CharField(
         "changement de phase", max_length=20, choices=Lifecycle, blank=True
     )

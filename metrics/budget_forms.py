@@ -6,6 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from dsfr.forms import DsfrBaseForm
 
+from accounts.editing import ConcurrentEdit
+from accounts.limits import TextLimits
 from startups.dates import Semester
 
 from .enums import BudgetNature
@@ -28,7 +30,7 @@ class AmountField(forms.DecimalField):
         return super().to_python(value)
 
 
-class BudgetLineForm(DsfrBaseForm, forms.ModelForm):
+class BudgetLineForm(ConcurrentEdit, TextLimits, DsfrBaseForm, forms.ModelForm):
     """Amounts are euros, never negative. A payment (CP) above the commitment (AE) is allowed: in
     a year, credits pay for commitments made the years before (a multi-year contract), so the
     standard publishes both and Comité does not forbid it."""

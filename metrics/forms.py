@@ -4,16 +4,20 @@ from django import forms
 from django.core.exceptions import ValidationError
 from dsfr.forms import DsfrBaseForm
 
+from accounts import limits
+from accounts.limits import TextLimits
+
 from .models import Metric
 from .services import parse_month, parse_value
 from .startup_metrics import month_of
 
 
-class MetricForm(forms.ModelForm, DsfrBaseForm):
+class MetricForm(TextLimits, forms.ModelForm, DsfrBaseForm):
     """A metric and the text of its current definition (a change starts a new definition)."""
 
     definition = forms.CharField(
         label="Définition",
+        max_length=limits.COMMENT,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Ce que l’indicateur compte exactement. La modifier crée une nouvelle "
         "définition, en vigueur à partir de ce mois-ci : les valeurs passées gardent la leur.",

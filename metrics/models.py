@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from accounts import limits
+from accounts.editing import Edited
 from startups.models import MONEY, Startup
 
 from .enums import (
@@ -68,7 +70,7 @@ class MetricDefinition(models.Model):
 
     metric = models.ForeignKey(Metric, related_name="definitions", on_delete=models.CASCADE)
     valid_from = models.DateField("en vigueur à partir du mois")
-    text = models.TextField("définition")
+    text = models.TextField("définition", max_length=limits.COMMENT)
     source_url = models.URLField("source", max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
@@ -140,7 +142,7 @@ class Objective(models.Model):
     metric = models.ForeignKey(Metric, related_name="objectives", on_delete=models.PROTECT)
     target = models.DecimalField("cible", **VALUE)
     due_on = models.DateField("échéance")
-    comment = models.TextField("commentaire", blank=True)
+    comment = models.TextField("commentaire", max_length=limits.COMMENT, blank=True)
 
     class Meta:
         verbose_name = "objectif"
@@ -150,7 +152,7 @@ class Objective(models.Model):
         return f"{self.metric.label} : {self.target} au {self.due_on:%d/%m/%Y}"
 
 
-class BudgetLine(models.Model):
+class BudgetLine(Edited):
     """A line of a startup's published budget (beta.gouv budget standard), for a year or a
     semester: committed (AE) and paid (CP) amounts, actual or forecast."""
 

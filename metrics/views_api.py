@@ -26,6 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from dsfr.forms import DsfrBaseForm
 
+from accounts import limits
 from startups.access import get_startup_for_editor
 
 from .enums import MeasurementSource
@@ -216,6 +217,21 @@ def parse_item(item, metrics: list[Metric]) -> tuple[tuple | None, list[dict]]:
     return ((metric, month), value), []
 
 
+def overlong_text(items: list) -> dict | None:
+    """The first name or value longer than limits.SHORT (no metric's name is), as an error that
+    does not echo it."""
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        for key, value in item.items():
+            for text in (key, value):
+                if isinstance(text, str) and len(text) > limits.SHORT:
+                    where = {"field": key} if text is value else {}
+                    text = limits.too_long(limits.SHORT, len(text))
+                    return {"index": index, **message(text, **where)}
+    return None
+
+
 def parse_measurements(document, metrics: list[Metric]) -> tuple[dict, list[dict], int]:
     """The values to record, the errors (with the item's index), the HTTP status of errors."""
     if not isinstance(document, dict) or "measurements" not in document:
@@ -233,6 +249,8 @@ def parse_measurements(document, metrics: list[Metric]) -> tuple[dict, list[dict
     if len(items) > MAX_ITEMS:
         text = f"Au plus {MAX_ITEMS} mesures par requête ({len(items)} reçues) : envoyez-les en plusieurs fois."
         return {}, [message(text, field="measurements")], 400
+    if too_long := overlong_text(items):
+        return {}, [too_long], 400
     values, errors, seen = {}, [], {}
     for index, item in enumerate(items):
         parsed, item_errors = parse_item(item, metrics)

@@ -1,10 +1,12 @@
 """A startup's budget lines: its readers see them, its editors add, change and delete them."""
 
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from accounts.editing import StaleEdit
 from startups.access import can_edit, get_startup_for_editor, get_startup_for_reader
 
 from . import budget as budgets
@@ -35,16 +37,23 @@ def budget(request, slug):
 
 def edit_line(request, startup, line):
     form = BudgetLineForm(request.POST or None, instance=line, today=timezone.localdate())
+    status = 200
     if request.method == "POST" and form.is_valid():
         created = line.pk is None
-        form.save()
-        messages.success(
-            request, "Ligne budgétaire ajoutée." if created else "Ligne budgétaire modifiée."
-        )
-        return redirect("metrics:budget", slug=startup.slug)
-    return render(
-        request, "metrics/budget_form.html", {"startup": startup, "form": form, "line": line}
-    )
+        try:
+            with transaction.atomic():
+                form.claim(by=request.user)
+                form.save()
+        except StaleEdit as stale:
+            form.add_error(None, stale)
+            status = 409
+        else:
+            messages.success(
+                request, "Ligne budgétaire ajoutée." if created else "Ligne budgétaire modifiée."
+            )
+            return redirect("metrics:budget", slug=startup.slug)
+    context = {"startup": startup, "form": form, "line": line}
+    return render(request, "metrics/budget_form.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])

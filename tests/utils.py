@@ -70,3 +70,13 @@ def get_page(client, url: str, *, queries: int, **kwargs):
         response = client.get(url, **kwargs)
     assert response.status_code == 200, f"{url}: {response.status_code}"
     return response
+
+
+def loaded(client, url: str) -> dict:
+    """The `loaded` value a form several people edit carries (accounts/editing.py), read from
+    its page as a browser sends it back: {"loaded": ...}."""
+    from lxml import html
+
+    page = client.get(url)
+    (value,) = html.fromstring(page.content).xpath('//input[@name="loaded"]/@value')
+    return {"loaded": value}

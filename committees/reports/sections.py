@@ -8,6 +8,9 @@ What Comité already knows (phase, objectives, metrics, money) is not typed in: 
 from django import forms
 from dsfr.forms import DsfrBaseForm
 
+from accounts import limits
+from accounts.limits import TextLimits
+
 from ..enums import Compliance, Standard
 
 
@@ -16,12 +19,12 @@ def text(label: str, *, required: bool = True, help_text: str = "", rows: int = 
         label=label,
         required=required,
         help_text=help_text,
-        max_length=5000,
+        max_length=limits.SECTION,
         widget=forms.Textarea(attrs={"rows": rows}),
     )
 
 
-class SectionForm(DsfrBaseForm):
+class SectionForm(TextLimits, DsfrBaseForm):
     key: str
     title: str
     # Fields carried over from the previous report as a starting point.
@@ -30,6 +33,7 @@ class SectionForm(DsfrBaseForm):
     def __init__(self, *args, draft: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.add_fields()
+        self.limit_texts()
         for field in self.fields.values():
             field.required_to_submit = field.required
             if draft:
@@ -101,7 +105,7 @@ class ImpactForm(SectionForm):
     market_penetration = forms.CharField(
         label="Part du marché cible atteinte",
         required=False,
-        max_length=300,
+        max_length=limits.SHORT,
         help_text="Par exemple : 12 % des communes de plus de 2 000 habitants.",
     )
     policy_effect = text(
@@ -132,7 +136,7 @@ class NextSemesterForm(SectionForm):
     vision = text("La vision")
     market_size = forms.CharField(
         label="Taille du marché",
-        max_length=300,
+        max_length=limits.SHORT,
         help_text="Le nombre d’usagers ou d’organisations que le service peut atteindre.",
     )
     priority_1 = text("Priorité 1", rows=2)

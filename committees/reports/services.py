@@ -200,7 +200,7 @@ def report_submit(*, report: SemesterReport, by, today: datetime.date) -> Report
         ReportStatus.SUBMITTED,
         allowed_from=(ReportStatus.DRAFT, ReportStatus.CHANGES_REQUESTED),
     )
-    report.save(update_fields=["status"])
+    report.save(update_fields=["status", *report.touch(by=by)])
     return version
 
 
@@ -233,7 +233,7 @@ def report_request_changes(
         )
         for s in submitted.sections.all()
     )
-    report.save(update_fields=["status"])
+    report.save(update_fields=["status", *report.touch(by=by)])
     return draft
 
 
@@ -243,4 +243,4 @@ def report_accept(*, report: SemesterReport, comments: dict[str, str], by) -> No
     report.move(ReportStatus.ACCEPTED, allowed_from=(ReportStatus.SUBMITTED,))
     review_comments(latest_version(report), comments, by)
     report.accepted_at, report.accepted_by = timezone.now(), by
-    report.save(update_fields=["status", "accepted_at", "accepted_by"])
+    report.save(update_fields=["status", "accepted_at", "accepted_by", *report.touch(by=by)])

@@ -1,11 +1,18 @@
 """Semester reports: the team's page, writing with autosave, submitting, reading, reviewing."""
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from dsfr.forms import DsfrBaseForm
+
+from accounts import limits
+from accounts.editing import ConcurrentEdit, StaleEdit
+from accounts.limits import TextLimits
 
 from ..enums import ReportStatus
 from ..models import ReportSection, ReportVersion
@@ -169,7 +176,29 @@ def submit(request, slug, semester):
     return redirect(report)
 
 
-def detail(request, slug, semester):
+class ReviewCommentsForm(ConcurrentEdit, TextLimits, DsfrBaseForm):
+    """The staff's comments on a submitted report, one per section, and whether they accept
+    it: refused if the report changed since the page was shown (`edited`: the report)."""
+
+    edited_fields = ("status",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, section in SECTIONS.items():
+            self.fields[f"comment-{key}"] = forms.CharField(
+                label=f"Votre commentaire sur « {section.title} »",
+                required=False,
+                max_length=limits.COMMENT,
+                help_text="Facultatif ; au moins un pour demander des modifications.",
+                widget=forms.Textarea(attrs={"rows": 3, "form": "review-form"}),
+            )
+        self.limit_texts()
+
+    def comments(self) -> dict[str, str]:
+        return {key: self.cleaned_data[f"comment-{key}"] for key in SECTIONS}
+
+
+def detail(request, slug, semester, *, review_form=None):
     """The report as its readers see it (printable): the version asked for, else the last one
     this person may read; the figures frozen with it, or today's while it is a draft."""
     report, startup, roles = get_report_for(request, slug, semester)
@@ -202,21 +231,41 @@ def detail(request, slug, semester):
         and report.status == ReportStatus.SUBMITTED
         and version == versions[-1],
     }
-    return render(request, "committees/detail.html", context)
+    if context["can_review"]:
+        form = review_form or ReviewCommentsForm(edited=report)
+        for section in context["sections"]:
+            section["review_field"] = form[f"comment-{section['key']}"]
+        context["review_form"] = form
+    elif review_form:  # refused as stale, and no longer to review: say why on the page
+        for error in review_form.non_field_errors():
+            messages.error(request, error)
+    # The form has no error of its own but a stale save's (409).
+    status = (409 if review_form.non_field_errors() else 422) if review_form else 200
+    return render(request, "committees/detail.html", context, status=status)
 
 
 @require_POST
 def review(request, slug, semester):
     """Staff accept the submitted report or send it back, with comments per section."""
     report, _, _ = get_report_for(request, slug, semester, to="review")
-    comments = {key: request.POST.get(f"comment-{key}", "") for key in SECTIONS}
+    form = ReviewCommentsForm(request.POST, edited=report)
+    if not form.is_valid():
+        return detail(request, slug, semester, review_form=form)
+    comments = form.comments()
     try:
-        if request.POST.get("action") == "accept":
-            report_accept(report=report, comments=comments, by=request.user)
-            messages.success(request, "Bilan accepté.")
-        else:
-            report_request_changes(report=report, comments=comments, by=request.user)
-            messages.success(request, "Modifications demandées : l’équipe a un nouveau brouillon.")
+        with transaction.atomic():
+            form.claim(by=request.user)
+            if request.POST.get("action") == "accept":
+                report_accept(report=report, comments=comments, by=request.user)
+                messages.success(request, "Bilan accepté.")
+            else:
+                report_request_changes(report=report, comments=comments, by=request.user)
+                messages.success(
+                    request, "Modifications demandées : l’équipe a un nouveau brouillon."
+                )
+    except StaleEdit as stale:
+        form.add_error(None, stale)
+        return detail(request, slug, semester, review_form=form)
     except ValidationError as refused:
         messages.error(request, refused.messages[0])
     return redirect(report)

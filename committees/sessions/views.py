@@ -6,6 +6,7 @@ import datetime
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,6 +15,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from dsfr.forms import DsfrBaseForm
 
+from accounts import limits
+from accounts.editing import ConcurrentEdit, StaleEdit
+from accounts.limits import TextLimits
 from accounts.outbox import announce, waiting
 
 from ..documents.views import session_slots
@@ -79,7 +83,7 @@ def sessions(request):
     return render(request, "committees/sessions.html", context)
 
 
-class SessionForm(DsfrBaseForm):
+class SessionForm(TextLimits, DsfrBaseForm):
     committee = forms.ModelChoiceField(
         label="Comité",
         queryset=Committee.objects.none(),
@@ -97,7 +101,7 @@ class SessionForm(DsfrBaseForm):
         error_messages={"required": "Indiquez l’heure.", "invalid": "Heure invalide."},
     )
     place = forms.CharField(
-        label="Lieu", required=False, max_length=300, help_text="Adresse et salle."
+        label="Lieu", required=False, max_length=limits.SHORT, help_text="Adresse et salle."
     )
     video_url = forms.URLField(
         label="Lien de visioconférence",
@@ -294,7 +298,7 @@ def agenda_move(request, pk, review_pk):
     return agenda_response(request, session, roles)
 
 
-class ReviewForm(DsfrBaseForm, forms.ModelForm):
+class ReviewForm(ConcurrentEdit, TextLimits, DsfrBaseForm, forms.ModelForm):
     class Meta:
         model = Review
         fields = ["duration_minutes", "requested_amount", "requested_months", "recommendation"]
@@ -331,15 +335,22 @@ def agenda_item(request, pk, review_pk):
     session, _ = get_session_for(request, pk, to="manage")
     review = get_review_in(session, review_pk)
     form = ReviewForm(request.POST or None, instance=Review.objects.get(pk=review.pk))
+    status = 422 if form.is_bound else 200
     if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in ReviewForm.Meta.fields}
         try:
-            review_update(review=review, **form.cleaned_data, by=request.user)
+            with transaction.atomic():
+                form.claim(by=request.user)
+                review_update(review=review, **values, by=request.user)
+        except StaleEdit as stale:
+            form.add_error(None, stale)
+            status = 409
         except ValidationError as error:
             refused(request, error)
         else:
             messages.success(request, f"Passage de {review.startup.name} enregistré.")
-        return redirect(reverse("committees:session", args=[session.pk]) + "#ordre-du-jour")
-    status = 422 if form.is_bound else 200
+        if status != 409:
+            return redirect(reverse("committees:session", args=[session.pk]) + "#ordre-du-jour")
     context = {"form": form, "session": session, "review": review}
     return render(request, "committees/session_item.html", context, status=status)
 

@@ -3,11 +3,13 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from dsfr.forms import DsfrBaseForm
 
+from accounts.editing import ConcurrentEdit, StaleEdit
 from accounts.forms import EmailField
 from accounts.models import User, normalize_email
 from startups.models import Organisation
@@ -40,7 +42,7 @@ def committees(request):
     return render(request, "committees/committees.html", {"committees": found.order_by("name")})
 
 
-class RulesForm(DsfrBaseForm, forms.ModelForm):
+class RulesForm(ConcurrentEdit, DsfrBaseForm, forms.ModelForm):
     class Meta:
         model = Committee
         fields = ["quorum", "majority", "secret_ballot", "report_lead_days"]
@@ -115,7 +117,15 @@ def rules(request, pk):
     if not form.is_valid():
         context = committee_context(committee, manager, rules=form)
         return render(request, "committees/committee.html", context, status=422)
-    committee_update(committee=committee, **form.cleaned_data, by=request.user)
+    rules = {name: form.cleaned_data[name] for name in RulesForm.Meta.fields}
+    try:
+        with transaction.atomic():
+            form.claim(by=request.user)
+            committee_update(committee=committee, **rules, by=request.user)
+    except StaleEdit as stale:
+        form.add_error(None, stale)
+        context = committee_context(committee, manager, rules=form)
+        return render(request, "committees/committee.html", context, status=409)
     messages.success(request, "Règles du comité enregistrées.")
     return redirect("committees:committee", pk=pk)
 

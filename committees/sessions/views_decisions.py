@@ -19,6 +19,8 @@ from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 from dsfr.forms import DsfrBaseForm
 
+from accounts import limits
+from accounts.limits import TextLimits
 from accounts.outbox import announce
 from metrics.csv_import import csv_cell
 from metrics.models import Metric
@@ -45,7 +47,7 @@ from .voting import tally
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class DecisionForm(DsfrBaseForm):
+class DecisionForm(TextLimits, DsfrBaseForm):
     outcome = forms.ChoiceField(label="Décision", choices=Outcome.choices, widget=forms.RadioSelect)
     amount = forms.DecimalField(
         label="Montant accordé (€)", min_value=0, max_digits=12, decimal_places=2, required=False
@@ -67,11 +69,15 @@ class DecisionForm(DsfrBaseForm):
         help_text="Par défaut, le lendemain de la fin du tour en cours.",
     )
     conditions = forms.CharField(
-        label="Conditions", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label="Conditions",
+        required=False,
+        max_length=limits.LONG,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     reason = forms.CharField(
         label="Motif",
         required=False,
+        max_length=limits.COMMENT,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Obligatoire quand la décision s’écarte de la majorité du vote.",
     )

@@ -13,6 +13,9 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
 from dsfr.forms import DsfrBaseForm
 
+from accounts import limits
+from accounts.limits import TextLimits
+
 from ..enums import VOTING_ROLES, Outcome, ReviewStatus
 from ..models import Attendance, Ballot, CommitteeMember, Conflict, Review, Vote, Voter
 from .access import get_review_in, get_session_for, get_vote_for
@@ -28,7 +31,7 @@ from .voting import (
 )
 
 
-class VoteForm(DsfrBaseForm):
+class VoteForm(TextLimits, DsfrBaseForm):
     choice = forms.ChoiceField(
         label="Votre vote", choices=Outcome.choices, widget=forms.RadioSelect
     )
@@ -44,7 +47,10 @@ class VoteForm(DsfrBaseForm):
         label="Durée proposée (mois)", required=False, min_value=1, max_value=12
     )
     comment = forms.CharField(
-        label="Commentaire", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="Commentaire",
+        required=False,
+        max_length=limits.COMMENT,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -241,11 +247,14 @@ def live_vote(request, pk, review_pk):
             return voted(request, session, review, "Votre vote est enregistré.")
         if error == ALREADY_VOTED:
             return voted(request, session, review, error)
-    if not request.htmx:
-        messages.error(
-            request, error or "Votre vote n’est pas enregistré : vérifier le formulaire."
-        )
+    if not request.htmx and error:
+        messages.error(request, error)
         return redirect("committees:session-live", pk=session.pk)
+    if not request.htmx:
+        # The form as typed, its errors next to its fields.
+        roles = get_session_for(request, pk)[1]
+        context = board_context(request, session, roles, form=form, preserve=False)
+        return render(request, "committees/live.html", context, status=422)
     context = {
         "review": review,
         "session": session,

@@ -10,6 +10,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from dsfr.forms import DsfrBaseForm
 
+from accounts import limits
+from accounts.limits import TextLimits
+
 from ..enums import GRID, ReportStatus, ReviewStatus
 from ..models import Assessment, Conflict, ReportVersion, Review, SemesterReport
 from ..reports.access import report_roles
@@ -26,13 +29,13 @@ from .preparation import (
 SCORES = [(str(n), str(n)) for n in range(1, 6)]
 
 
-class AssessmentForm(DsfrBaseForm):
+class AssessmentForm(TextLimits, DsfrBaseForm):
     notes = forms.CharField(
         label="Mes notes privées",
         help_text="Personne d’autre ne les lit : ni les autres membres, ni la présidence, "
         "ni l’incubateur, ni l’équipe.",
         required=False,
-        max_length=10000,
+        max_length=limits.LONG,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
 
@@ -51,10 +54,10 @@ class AssessmentForm(DsfrBaseForm):
         return {key: self.cleaned_data[key] for key, _ in GRID if self.cleaned_data[key]}
 
 
-class ConflictForm(DsfrBaseForm):
+class ConflictForm(TextLimits, DsfrBaseForm):
     reason = forms.CharField(
         label="Motif du conflit d’intérêts",
-        max_length=2000,
+        max_length=limits.COMMENT,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     member = forms.IntegerField(required=False, widget=forms.HiddenInput)

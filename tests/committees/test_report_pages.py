@@ -13,7 +13,7 @@ from committees.reports.services import (
 )
 from tests.committees.reports import COMPLETE, fill, post_data, submitted_report
 from tests.factories import MetricFactory, StartupFactory, add_measurements
-from tests.utils import SEMESTER, get_page, month
+from tests.utils import SEMESTER, get_page, loaded, month
 
 
 def url(name, startup, *args):
@@ -212,7 +212,8 @@ def test_staff_request_changes_with_comments_per_section(
     assertContains(page, "Demander des modifications")
     response = client.post(
         url("report-review", startup, report.semester),
-        {"action": "changes", "comment-impact": "Ajoutez la satisfaction."},
+        {"action": "changes", "comment-impact": "Ajoutez la satisfaction."}
+        | loaded(client, url("report", startup, report.semester)),
     )
     assertRedirects(response, report.get_absolute_url())
     report.refresh_from_db()

@@ -37,7 +37,7 @@ from tests.factories import (
     StartupFactory,
     UserFactory,
 )
-from tests.utils import SESSION_IN_DAYS, TODAY, get_page
+from tests.utils import SESSION_IN_DAYS, TODAY, get_page, loaded
 
 pytestmark = pytest.mark.django_db
 
@@ -525,9 +525,9 @@ def test_managers_change_the_rules(client, session, staff):
     )
     response = client.post(url, {"quorum": 0, "majority": "simple", "report_lead_days": 7})
     assert response.status_code == 422
-    client.post(
-        url, {"quorum": 3, "majority": "unanimity", "secret_ballot": "on", "report_lead_days": 10}
-    )
+    page = reverse("committees:committee", args=[session.committee.pk])
+    rules = {"quorum": 3, "majority": "unanimity", "secret_ballot": "on", "report_lead_days": 10}
+    client.post(url, rules | loaded(client, page))
     session.committee.refresh_from_db()
     assert (session.committee.quorum, session.committee.secret_ballot) == (3, True)
     assert AuditEvent.objects.filter(committee=session.committee).exists()

@@ -31,7 +31,7 @@ from committees.sessions.voting import (
     vote_open,
 )
 from tests.factories import CommitteeMemberFactory, SessionFactory, StartupFactory
-from tests.utils import TODAY, assert_queries, frozen_at, get_page
+from tests.utils import TODAY, assert_queries, frozen_at, get_page, loaded
 
 REFINANCE, ADJUST, STOP = Outcome.REFINANCE, Outcome.ADJUST, Outcome.STOP
 
@@ -547,7 +547,10 @@ def test_a_secret_ballot_cannot_be_revealed_by_changing_the_rules_afterwards(cli
 
     client.force_login(staff)
     rules = {"quorum": 2, "majority": Majority.SIMPLE, "report_lead_days": 7}
-    client.post(reverse("committees:committee-rules", args=[committee.pk]), rules)
+    page = reverse("committees:committee", args=[committee.pk])
+    client.post(
+        reverse("committees:committee-rules", args=[committee.pk]), rules | loaded(client, page)
+    )
     committee.refresh_from_db()
     assert committee.secret_ballot is False
     decision_record(

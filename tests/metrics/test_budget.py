@@ -12,7 +12,7 @@ from metrics.enums import BudgetActivity, BudgetNature, ResourceType
 from metrics.models import BudgetLine
 from startups.dates import Semester
 from tests.factories import BudgetLineFactory, StartupFactory
-from tests.utils import TODAY, days_from_today, get_page
+from tests.utils import TODAY, days_from_today, get_page, loaded
 
 CURRENT = Semester.of(TODAY)
 YEAR = TODAY.year
@@ -59,7 +59,8 @@ def test_editors_add_change_and_delete_a_line(client, request, startup, persona)
     assert (line.year, line.half) == (CURRENT.year, CURRENT.half)
     assert not line.is_demo
 
-    response = client.post(url("budget_edit", startup, line), VALID | {"paid": "90000"})
+    edit = url("budget_edit", startup, line)
+    response = client.post(edit, VALID | {"paid": "90000"} | loaded(client, edit))
     assert response.status_code == 302
     line.refresh_from_db()
     assert line.paid == Decimal(90_000)
