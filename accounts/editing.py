@@ -61,7 +61,8 @@ def changed_fields(row: Edited, names: tuple[str, ...], loaded: str) -> list[str
 
 
 def stale_message(row: Edited, changed: list[str]) -> str:
-    who = row.updated_by.get_full_name() or row.updated_by.email if row.updated_by else "Quelqu’un"
+    editor = row.updated_by  # None once that account is deleted
+    who = (editor.get_full_name() or editor.email) if editor else "Quelqu’un"
     when = f" à {timezone.localtime(row.updated_at):%H:%M}" if row.updated_at else ""
     labels = [str(row._meta.get_field(name).verbose_name) for name in changed]
     fields = f" (champs : {', '.join(labels)})" if labels else ""

@@ -165,3 +165,19 @@ def test_a_line_deleted_while_edited_is_not_saved(client, startup, staff):
     BudgetLine.objects.filter(pk=line.pk).delete()
     assert client.post(page, VALID | version).status_code == 404
     assert not BudgetLine.objects.exists()
+
+
+def test_the_message_says_someone_when_the_editors_account_is_gone(
+    session, startup, intrapreneur, staff, marie
+):
+    case = agenda_item(session, startup, intrapreneur)
+    first, second = Client(), Client()
+    first.force_login(marie)
+    second.force_login(staff)
+    first_loaded, second_loaded = loaded(first, case["page"]), loaded(second, case["page"])
+    first.post(case["post"], case["first"] | first_loaded)
+    marie.delete()
+
+    response = second.post(case["post"], case["second"] | second_loaded)
+    assert response.status_code == 409
+    assert "Quelqu’un a modifié cet élément" in unescape(response.content.decode())
