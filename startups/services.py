@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from decimal import Decimal
 
+from django.db import transaction
 from django.utils import timezone
 
 from .enums import LIFECYCLE_PHASE_NAME, EventKind, Lifecycle, Origin
@@ -88,6 +89,7 @@ def funding_round_cancel(*, funding_round_id: int) -> None:
     Contribution.objects.filter(funding_round_id=funding_round_id).delete()
 
 
+@transaction.atomic(savepoint=False)
 def phase_change(
     *,
     startup: Startup,

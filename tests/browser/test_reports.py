@@ -88,7 +88,7 @@ def test_an_intrapreneur_writes_and_submits_and_staff_request_a_change(
     page.context.clear_cookies()
     log_in(people["staff"])
     page.goto(f"/portefeuille/startups/mon-service/bilans/{semester.key}/")
-    page.locator("#comment-impact").fill("Ajoutez le taux de satisfaction des usagers.")
+    page.locator("#id_comment-impact").fill("Ajoutez le taux de satisfaction des usagers.")
     screenshot("report-review")
     assert_accessible()
     page.get_by_role("button", name="Demander des modifications").click()
