@@ -15,6 +15,7 @@ from django.db.models.query import QuerySet
 
 from config.celery import app as celery_app
 from tests.factories import IncubatorFactory, OrganisationFactory, StartupFactory, persona_user
+from tests.permissions_world import build_world
 from tests.utils import DEFAULT_TODAY, TODAY, frozen_at
 
 
@@ -63,6 +64,14 @@ def _shuffle_unordered_querysets(monkeypatch):
 def _fresh_rate_limits(monkeypatch):
     """Each test counts its own sign-in attempts: the cache (maybe Redis) outlives the test."""
     monkeypatch.setattr("accounts.ratelimit.CACHE_PREFIX", f"ratelimit-{uuid.uuid4().hex}")
+
+
+@pytest.fixture
+def world(db, settings, tmp_path):
+    """Two of everything, one on each side (tests/permissions_world.py): what the permission
+    matrix and the attacks run against."""
+    settings.MEDIA_ROOT = tmp_path
+    return build_world()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ comes from the id check, not from the role), with the id of the other incubator'
 
 import json
 
-import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -15,15 +14,8 @@ from django.urls import reverse
 from committees.models import Attendance, CommitteeMember, Conflict, Document, Review
 from metrics.models import ApiToken, BudgetLine, Measurement, Metric
 from tests.factories import ReviewFactory, StartupFactory
-from tests.permissions_world import build_world
 from tests.test_permissions import TABLE, client_for, codes, database_state, url_of
 from tests.utils import month
-
-
-@pytest.fixture
-def world(db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return build_world()
 
 
 def as_user(user) -> Client:

@@ -18,7 +18,6 @@ superuser):
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import pytest
 from django.apps import apps
 from django.contrib.sessions.models import Session as HttpSession
 from django.core import mail
@@ -26,7 +25,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.factories import PERSONAS
-from tests.permissions_world import World, build_world
+from tests.permissions_world import World
 from tests.utils import SEMESTER
 
 
@@ -279,12 +278,6 @@ def database_state() -> dict:
         for model in apps.get_models()
         if model is not HttpSession
     }
-
-
-@pytest.fixture
-def world(db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return build_world()
 
 
 def test_every_url_has_an_entry_in_the_table():
