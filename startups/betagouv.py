@@ -21,7 +21,7 @@ import yaml
 from django.db import transaction
 from django.utils import timezone
 
-from .dates import add_months
+from .dates import round_end
 from .enums import PHASE_NAMES, EventKind, FundingSource, Lifecycle, Origin
 from .models import (
     DERIVED_FIELDS,
@@ -337,7 +337,7 @@ def fast_round(record: dict, promotion_dates: dict[str, datetime.date]) -> Fundi
         label=f"Cofinancement FAST, promotion {fast['promotion']}".removesuffix(", promotion "),
         source=FundingSource.FAST,
         start=start,
-        end=add_months(start, FAST_ROUND_MONTHS),
+        end=round_end(start, FAST_ROUND_MONTHS),
         amount_granted=fast["amount"],
     )
 

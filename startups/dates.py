@@ -12,6 +12,17 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
     )
 
 
+def round_end(start: datetime.date, months: int) -> datetime.date:
+    """The last day of a round of `months` from `start`: the day before the same date
+    `months` later (1 January + 6 → 30 June, never 1 July), or the end of that month when it
+    has no such date (31 August + 6 → 28 or 29 February), so that the next round starts on the
+    1st."""
+    following = add_months(start, months)
+    if following.day < start.day:
+        following = add_months(following.replace(day=1), 1)
+    return following - datetime.timedelta(days=1)
+
+
 @dataclass(frozen=True, order=True)
 class Semester:
     """A half year: S1 is January to June, S2 July to December."""

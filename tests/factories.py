@@ -11,7 +11,7 @@ from committees.enums import ReviewStatus, SessionStatus
 from metrics.enums import Aggregation, BudgetActivity, Dimension, MeasurementSource, ResourceType
 from metrics.models import BudgetLine, Metric, MetricDefinition
 from metrics.services import measurements_record, parse_month
-from startups.dates import Semester
+from startups.dates import Semester, round_end
 from startups.enums import EventKind, FundingSource, Lifecycle, TeamRole
 from startups.models import (
     Contribution,
@@ -131,6 +131,12 @@ class StartupFactory(factory.django.DjangoModelFactory):
         return startup
 
 
+def factory_round(today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The first and last days of the `with_round` round: six months from 120 days ago."""
+    start = today - datetime.timedelta(days=120)
+    return start, round_end(start, 6)
+
+
 def add_history(startup, *, phases, committee_days_ago=None, round_amount=None):
     """Phases, a committee and a round dated back from the tests' clock (see tests.utils)."""
     today = timezone.localdate()
@@ -149,13 +155,13 @@ def add_history(startup, *, phases, committee_days_ago=None, round_amount=None):
             comment="Poursuite",
         )
     if round_amount is not None:
-        start = today - datetime.timedelta(days=120)
+        start, end = factory_round(today)
         funding_round = FundingRound.objects.create(
             startup=startup,
             label="Semestre en cours",
             source=FundingSource.MANUAL,
             start=start,
-            end=start + datetime.timedelta(days=182),
+            end=end,
             amount_granted=round_amount,
         )
         Contribution.objects.create(

@@ -24,7 +24,7 @@ from accounts.outbox import messages_post
 from accounts.tasks import send_email
 from metrics.models import Metric, Objective
 from startups import services as startup_services
-from startups.dates import add_months
+from startups.dates import round_end
 from startups.enums import FundingSource, Lifecycle
 from startups.models import FundingRound, Startup, TeamMembership
 
@@ -78,7 +78,7 @@ def default_start(startup: Startup, session: Session) -> datetime.date:
 
 
 def default_next_committee(start: datetime.date, months: int) -> datetime.date:
-    return add_months(start, months) - datetime.timedelta(days=NEXT_COMMITTEE_BEFORE_END_DAYS)
+    return round_end(start, months) - datetime.timedelta(days=NEXT_COMMITTEE_BEFORE_END_DAYS)
 
 
 def split_amount(amount: Decimal, startup: Startup) -> list[tuple[int, Decimal]]:
@@ -168,7 +168,7 @@ class Terms:
 
     @property
     def end(self) -> datetime.date | None:
-        return add_months(self.start, self.months) if self.start and self.months else None
+        return round_end(self.start, self.months) if self.start and self.months else None
 
     def validate(
         self, *, review: Review, majority: str | None = None, correction: bool = False
@@ -499,7 +499,7 @@ class Item:
     def end(self) -> datetime.date | None:
         decision = self.decision
         if decision and decision.start and decision.months:
-            return add_months(decision.start, decision.months) - datetime.timedelta(days=1)
+            return round_end(decision.start, decision.months)
         return None
 
 

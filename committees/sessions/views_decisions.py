@@ -24,7 +24,7 @@ from accounts.limits import TextLimits
 from accounts.outbox import announce
 from metrics.csv_import import csv_cell
 from metrics.models import Metric
-from startups.dates import add_months
+from startups.dates import round_end
 from startups.enums import Lifecycle
 from startups.models import Incubator, Organisation
 
@@ -269,7 +269,7 @@ def decision_rows(decisions) -> list[dict]:
     for decision in decisions:
         startup = decision.review.startup
         end = (
-            add_months(decision.start, decision.months) - datetime.timedelta(days=1)
+            round_end(decision.start, decision.months)
             if decision.start and decision.months
             else None
         )

@@ -36,7 +36,7 @@ from committees.sessions.decisions import (
     split_amount,
 )
 from metrics.models import Objective
-from startups.dates import add_months
+from startups.dates import round_end
 from startups.enums import EventKind, FundingSource, Lifecycle
 from startups.models import Contribution, FundingRound, StartupEvent
 from tests.factories import (
@@ -47,13 +47,14 @@ from tests.factories import (
     SessionFactory,
     StartupFactory,
     UserFactory,
+    factory_round,
 )
 from tests.utils import SEMESTER, SESSION_IN_DAYS, TODAY, get_page
 
 SESSION_DAY = TODAY + datetime.timedelta(days=SESSION_IN_DAYS)
-# The factories' round ends 62 days from today: the next one starts the day after, for six months.
-NEXT_ROUND_START = TODAY + datetime.timedelta(days=63)
-NEXT_ROUND_END = add_months(NEXT_ROUND_START, 6)
+# The next round starts the day after the factories' round ends, for six months.
+NEXT_ROUND_START = factory_round(TODAY)[1] + datetime.timedelta(days=1)
+NEXT_ROUND_END = round_end(NEXT_ROUND_START, 6)
 # An objective due at the end of the semester after the one reviewed.
 DUE_ON = (SEMESTER + 1).end
 
@@ -562,7 +563,7 @@ def test_staff_exports_csv_and_json(client, review, chair, staff):
     )
     assert (row["start"], row["end"], row["months"], row["provisional"]) == (
         NEXT_ROUND_START.isoformat(),
-        (NEXT_ROUND_END - datetime.timedelta(days=1)).isoformat(),
+        NEXT_ROUND_END.isoformat(),
         "6",
         "non",
     )

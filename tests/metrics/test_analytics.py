@@ -29,8 +29,9 @@ from tests.factories import (
     StartupFactory,
     UserFactory,
     add_measurements,
+    factory_round,
 )
-from tests.utils import TODAY, days_from_today, get_page, month, month_start
+from tests.utils import TODAY, get_page, month, month_start
 
 D = datetime.date
 
@@ -199,18 +200,19 @@ def test_money_and_funnel_of_the_staff_scope_only(portfolio, incubator):
 
 
 def test_money_per_semester_and_funder_from_the_rounds(startup, staff, client):
-    """The `startup` fixture has a 250 000 € round from 120 days ago for 183 days (the day it
-    ends included), all FAST: split between the semesters it covers, pro rata of its days."""
+    """The `startup` fixture has a 250 000 € round for six months from 120 days ago, all FAST:
+    split between the semesters it covers, pro rata of its days."""
     client.force_login(staff)
     figures = client.get(reverse("metrics:analytics")).context["figures"]
     assert figures.money_total == Decimal(250_000)
     assert figures.money_per_funder == [("Fonds FAST", Decimal(250_000))]
-    start = days_from_today(-120)
+    start, end = factory_round(TODAY)
+    days = (end - start).days + 1
     first = Semester.of(start)
     days_in_first = (first.end - start).days + 1
-    expected = {first: Decimal(250_000) * min(days_in_first, 183) / 183}
-    if days_in_first < 183:
-        expected[first + 1] = Decimal(250_000) * (183 - days_in_first) / 183
+    expected = {first: Decimal(250_000) * min(days_in_first, days) / days}
+    if days_in_first < days:
+        expected[first + 1] = Decimal(250_000) * (days - days_in_first) / days
     per_semester = dict(figures.money_per_semester)
     assert list(per_semester) == list(expected)
     assert sum(per_semester.values()) == Decimal(250_000)

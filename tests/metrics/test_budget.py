@@ -1,6 +1,5 @@
 """Budget lines: who reads and who edits them, the form's checks, what the page adds up."""
 
-import datetime
 from decimal import Decimal
 
 import pytest
@@ -11,8 +10,8 @@ from metrics.budget import semester_costs
 from metrics.enums import BudgetActivity, BudgetNature, ResourceType
 from metrics.models import BudgetLine
 from startups.dates import Semester
-from tests.factories import BudgetLineFactory, StartupFactory
-from tests.utils import TODAY, days_from_today, get_page, loaded
+from tests.factories import BudgetLineFactory, StartupFactory, factory_round
+from tests.utils import TODAY, get_page, loaded
 
 CURRENT = Semester.of(TODAY)
 YEAR = TODAY.year
@@ -210,9 +209,9 @@ def test_the_page_adds_up_years_activities_and_says_where_each_semester_cost_com
     # From the first semester of the yearly line to the semester under way, most recent first:
     # a yearly line counts half in each semester; a semester with neither a line nor the round
     # (S1 of last year, when this is a first semester) is unknown; the semester under way has
-    # no actual line, so the round (from 120 days ago, 183 days) pays it, pro rata of its days.
-    round_start = days_from_today(-120)
-    round_end = round_start + datetime.timedelta(days=182)
+    # no actual line, so the round (six months from 120 days ago) pays it, pro rata of its days.
+    round_start, round_end = factory_round(TODAY)
+    round_days = (round_end - round_start).days + 1
     days_now = (min(round_end, CURRENT.end) - max(round_start, CURRENT.start)).days + 1
     first = Semester(last.year - 1, 1)
     expected, semester = {}, first
@@ -223,7 +222,7 @@ def test_the_page_adds_up_years_activities_and_says_where_each_semester_cost_com
         first: (Decimal(150_000), "budget"),
         first + 1: (Decimal(150_000), "budget"),
         last: (Decimal(100_000), "budget"),
-        CURRENT: ((Decimal(250_000) * days_now / 183).quantize(Decimal(1)), "rounds"),
+        CURRENT: ((Decimal(250_000) * days_now / round_days).quantize(Decimal(1)), "rounds"),
     }
     costs = {
         row.semester: (row.cost and row.cost.quantize(Decimal(1)), row.source)

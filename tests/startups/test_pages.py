@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
@@ -7,8 +7,8 @@ from lxml import html as lxml_html
 from startups.dates import add_months
 from startups.enums import Lifecycle
 from startups.models import Phase, Startup
-from tests.factories import OrganisationFactory, StartupFactory, UserFactory
-from tests.utils import days_from_today, get_page
+from tests.factories import OrganisationFactory, StartupFactory, UserFactory, factory_round
+from tests.utils import TODAY, days_from_today, get_page
 
 PAGES = {
     "portfolio": lambda s: reverse("startups:portfolio"),
@@ -212,8 +212,8 @@ def test_committee_due_date_rules(db):
     reviewed = StartupFactory(with_committee=True)  # 150 days ago
     assert reviewed.committee_due_on == add_months(days_from_today(-150), 6)
     funded = StartupFactory(with_committee=True, with_round=True)
-    # The round started 120 days ago for 183 days: its money ends in 62 days, due 45 before.
-    assert funded.committee_due_on == days_from_today(62 - 45)
+    # The round's money ends six months after it started 120 days ago: due 45 days before.
+    assert funded.committee_due_on == factory_round(TODAY)[1] - timedelta(days=45)
     assert StartupFactory(stopped=True).committee_due_on is None
     assert UserFactory()  # personas are created on demand
 
