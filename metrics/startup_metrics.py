@@ -97,9 +97,19 @@ class MetricSeries:
         """The last twelve months' values (None where none was recorded), the latest first."""
         return [(month, self.monthly.get(month)) for month in last_months(self.today)]
 
+    @cached_property
+    def targets(self) -> list[Objective]:
+        """The metric's objectives in force, by due date: a later objective for the same date
+        (a new decision's) replaces the one it supersedes, which stays in its decision's record."""
+        latest: dict = {}
+        for objective in sorted(self.metric.objectives.all(), key=lambda o: o.pk):
+            latest[objective.due_on] = objective
+        return sorted(latest.values(), key=lambda o: o.due_on)
+
     @property
     def objectives(self) -> list[tuple[Objective, bool | None]]:
-        """Each objective with whether it was met (None: not due yet and not reached)."""
+        """Each objective in force with whether it was met (None: not due yet and not
+        reached)."""
         return [
             (
                 objective,
@@ -111,7 +121,7 @@ class MetricSeries:
                     today=self.today,
                 ),
             )
-            for objective in self.metric.objectives.all()
+            for objective in self.targets
         ]
 
     @property
@@ -124,7 +134,7 @@ class MetricSeries:
             label=self.metric.label,
             unit=self.metric.unit,
             values=list(self.monthly.items()),
-            targets=[(o.due_on, o.target) for o in self.metric.objectives.all()],
+            targets=[(o.due_on, o.target) for o in self.targets],
             changes=[d.valid_from for d in self.definitions[1:]],
         )
 

@@ -147,7 +147,9 @@ def dossier_context(review: Review, *, in_pack: bool = False) -> dict:
         prefill = version.prefill
         sections = reading(data, prefill["standards_before"])
     else:
-        prefill = report_prefill(startup, semester=review.semester, today=today)
+        prefill = report_prefill(
+            startup, semester=review.semester, today=today, decided_before=session.starts_at
+        )
         sections = reading({}, prefill["standards_before"])
     asked = data.get("request", {}) if version else {}
     series = startup_series(startup, today=today)

@@ -10,6 +10,8 @@ come back as Decimal, dates as ISO strings.
 import datetime
 from decimal import Decimal
 
+from django.utils import timezone
+
 from metrics.budget import totals_by_activity
 from metrics.enums import BudgetNature, Dimension
 from metrics.figures import is_stale, objective_status
@@ -17,13 +19,13 @@ from metrics.startup_metrics import startup_efficiency, startup_money, startup_s
 from startups.dates import Semester, add_months
 
 from ..enums import Compliance, Standard
-from ..models import round_trip
+from ..models import Decision, round_trip
 
 MAIN_INDICATORS = 3
 CHART_MONTHS = 12
-# The last committee's targets are those falling due in the semester reported on or in the
-# three months after it (they are set for "the next six months" at a committee held a few
-# weeks before or after the semester starts).
+# Without a decision recorded in Comité, the last committee's targets are those falling due in
+# the semester reported on or in the three months after it (they are set for "the next six
+# months" at a committee held a few weeks before or after the semester starts).
 OBJECTIVES_AFTER_MONTHS = 3
 
 
@@ -52,14 +54,43 @@ def metric_row(series, today: datetime.date) -> dict:
     }
 
 
-def objectives(series_list, semester: Semester, today: datetime.date) -> list[dict]:
-    """The last committee's targets: target, value six months ago, value today, met or not."""
+def decided_objectives(startup, before: datetime.datetime) -> set[int] | None:
+    """The ids of the objectives set by the startup's last decision in force taken in a session
+    that started before `before` (a corrected decision gives way to its correction), or None
+    when Comité holds no such decision (one query)."""
+    rows = (
+        Decision.objects.filter(
+            review__startup=startup,
+            review__session__starts_at__lt=before,
+            correction__isnull=True,
+        )
+        .order_by("-review__session__starts_at", "-id")
+        .values_list("pk", "objectives")
+    )
+    last, found = None, set()
+    for pk, objective in rows:
+        if last is not None and pk != last:
+            break
+        last = pk
+        if objective is not None:
+            found.add(objective)
+    return found if last is not None else None
+
+
+def objectives(
+    series_list, semester: Semester, today: datetime.date, decided: set[int] | None
+) -> list[dict]:
+    """The last committee's targets: target, value six months ago, value today, met or not.
+    `decided`: the objectives of the last decision; None (no decision in Comité): those due
+    in the semester or the three months after it."""
     window_end = add_months(semester.end, OBJECTIVES_AFTER_MONTHS)
     rows = []
     for series in series_list:
         last = latest(series, today)
-        for objective in series.metric.objectives.all():
-            if not semester.start <= objective.due_on <= window_end:
+        for objective in series.targets if decided is None else series.metric.objectives.all():
+            if decided is None and not semester.start <= objective.due_on <= window_end:
+                continue
+            if decided is not None and objective.pk not in decided:
                 continue
             rows.append(
                 {
@@ -137,11 +168,17 @@ def standards_before(previous_sections: dict | None) -> dict:
 
 
 def report_prefill(
-    startup, *, semester: Semester, today: datetime.date, previous_sections: dict | None = None
+    startup,
+    *,
+    semester: Semester,
+    today: datetime.date,
+    previous_sections: dict | None = None,
+    decided_before: datetime.datetime | None = None,
 ) -> dict:
-    """Everything Comité knows for this report (7 queries: the metrics with their objectives
-    and values, the budget lines; the rounds, incubator and sponsors come from the caller's
-    prefetch when it has one)."""
+    """Everything Comité knows for this report (8 queries: the metrics with their objectives
+    and values, the budget lines, the last decision's objectives; the rounds, incubator and
+    sponsors come from the caller's prefetch when it has one). `decided_before`: the last
+    decision is the last one taken before then (the session the report goes to; default now)."""
     series = startup_series(startup, today=today)
     budget_lines, rounds = startup_money(startup)
     efficiency = startup_efficiency(series, budget_lines=budget_lines, rounds=rounds, today=today)
@@ -156,7 +193,9 @@ def report_prefill(
             "sponsors": [str(s) for s in startup.sponsors.all()],
             "indicators": [metric_row(s, today) for s in series[:MAIN_INDICATORS]],
         },
-        "objectives": objectives(series, semester, today),
+        "objectives": objectives(
+            series, semester, today, decided_objectives(startup, decided_before or timezone.now())
+        ),
         "north_star": {
             "label": north_star.metric.label,
             "unit": north_star.metric.unit,

@@ -138,7 +138,9 @@ def snapshot(review: Review, result: Tally, *, today: datetime.date) -> dict:
     )
     return round_trip(
         {
-            "figures": report_prefill(startup, semester=semester, today=today),
+            "figures": report_prefill(
+                startup, semester=semester, today=today, decided_before=review.session.starts_at
+            ),
             "report": {"semester": semester.key, "version": version.number if version else None},
             "grid": grid_averages(review),
             "tally": result.data(),

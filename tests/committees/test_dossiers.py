@@ -28,6 +28,7 @@ from committees.reports.services import (
     report_start,
 )
 from committees.sessions.decisions import Terms, decision_correct, decision_record, session_close
+from metrics.startup_metrics import startup_series
 from tests.committees.reports import COMPLETE, submitted_report
 from tests.factories import (
     MetricFactory,
@@ -37,7 +38,7 @@ from tests.factories import (
     UserFactory,
     add_measurements,
 )
-from tests.utils import SEMESTER, assert_queries, month
+from tests.utils import SEMESTER, TODAY, assert_queries, month
 
 MARK = "Document de travail — diffusion restreinte"
 SECTIONS = [
@@ -208,6 +209,37 @@ def test_a_previous_decision_shows_its_objectives_and_whether_they_were_met(
     section = whole[whole.index("8. Les décisions précédentes") :]
     assert "Ouvrir aux régions" in section
     assert re.search(rf"Dossiers déposés 1 500 dossiers {due_on:%d/%m/%Y} (?i:atteint)", section)
+    # The six months' section agrees: the last decision's objectives, whatever their date (this
+    # one fell due on the last day of a June, before the semester reported on).
+    last_six_months = whole[whole.index("2. Les six derniers mois") : whole.index("3. ")]
+    assert "Aucun objectif" not in last_six_months
+    assert re.search(
+        rf"Dossiers déposés 1 500 dossiers au {due_on:%d/%m/%Y} .*(?i:atteint)", last_six_months
+    )
+    # The session that took the decision: its own objectives are not the "last committee's".
+    assert "Le dernier comité n’a fixé aucun objectif" in "\n".join(pages(dossier_html(review)))
+
+
+def test_a_new_objective_replaces_the_one_it_supersedes(review, chair, startup, session):
+    """Two decisions set a target for the same metric on the same day: the later one counts,
+    and the earlier stays in its decision's record."""
+    metric = MetricFactory(startup=startup, label="Dossiers déposés")
+    due_on = (SEMESTER + 2).end
+    decide(review, chair, objectives=[(metric, Decimal("7519"), due_on)])
+    later = Review.objects.create(
+        session=type(session).objects.create(
+            committee=session.committee,
+            starts_at=session.starts_at + datetime.timedelta(days=1),
+        ),
+        startup=startup,
+    )
+    decide(later, chair, objectives=[(metric, Decimal("9000"), due_on)])
+    [series] = startup_series(startup, today=TODAY)
+    assert [(o.target, o.due_on) for o, _met in series.objectives] == [(9000, due_on)]
+    assert sorted(o.target for o in metric.objectives.all()) == [7519, 9000]
+    indicators = "\n".join(pages(dossier_html(later)))
+    indicators = indicators[indicators.index("6. Les indicateurs") : indicators.index("7. ")]
+    assert "9 000" in indicators and "7 519" not in indicators
 
 
 # The pack's front matter

@@ -255,7 +255,7 @@ def metrics_for(startup, n):
 
 @pytest.mark.parametrize(
     ("page", "queries"),
-    [("startup-reports", 12), ("report-edit", 19), ("report", 19)],
+    [("startup-reports", 12), ("report-edit", 20), ("report", 20)],
 )
 def test_pages_take_a_fixed_number_of_queries(client, draft, startup, intrapreneur, page, queries):
     """The same count with 1 metric and 10, one section saved and all of them."""

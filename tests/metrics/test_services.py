@@ -76,7 +76,8 @@ def test_the_metrics_page_says_whether_each_objective_was_met(client, staff, sta
     add_measurements(metric, {month(-3): 900, month(-2): 1200})
     due = month_start(-1) - datetime.timedelta(days=1)  # the last day of the month of 1 200
     Objective.objects.create(metric=metric, target=1000, due_on=due)
-    Objective.objects.create(metric=metric, target=5000, due_on=due)
+    earlier = month_start(-2) - datetime.timedelta(days=1)  # the last day of the month of 900
+    Objective.objects.create(metric=metric, target=5000, due_on=earlier)
     Objective.objects.create(metric=metric, target=5000, due_on=month_start(12))
     client.force_login(staff)
     content = client.get(f"/portefeuille/startups/{startup.slug}/indicateurs/").content.decode()
