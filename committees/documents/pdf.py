@@ -15,6 +15,7 @@ from pathlib import Path
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from pypdf import PdfReader, PdfWriter
+from pypdf.generic import NameObject, TextStringObject
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -44,24 +45,36 @@ class Pdf:
     pages: int
 
 
-def render(html: str) -> Pdf:
+# Tagged for screen readers (headings, tables, the charts' descriptions), with the title and
+# the language (`fr`) that WeasyPrint reads from the template's <title> and <html lang>.
+TAGGED = "pdf/ua-1"
+
+
+def render(html: str, *, tagged: bool = True) -> Pdf:
+    """The PDF of `html`, tagged unless it is a part that `assemble` will merge (merging drops
+    the tags: rendering them would be wasted)."""
     document = HTML(string=html, base_url=ORIGIN, url_fetcher=StaticFetcher()).render()
-    return Pdf(document.write_pdf(), len(document.pages))
+    data = document.write_pdf(pdf_variant=TAGGED) if tagged else document.write_pdf()
+    return Pdf(data, len(document.pages))
 
 
 def page_count(data: bytes) -> int:
     return len(PdfReader(BytesIO(data)).pages)
 
 
-def assemble(parts: list[bytes], *, outline: list[tuple[str, int]]) -> Pdf:
+def assemble(parts: list[bytes], *, title: str, outline: list[tuple[str, int]]) -> Pdf:
     """One PDF of `parts` in order, every page numbered "Page n sur N" as the dossiers are
     (they are rendered without numbers: a worker does not know where its dossier will fall),
-    with a bookmark per `(title, first page index)`."""
+    with a bookmark per `(title, first page index)`, its `title` and the language `fr`."""
     writer = PdfWriter()
+    writer.add_metadata({"/Title": title})
+    writer.root_object[NameObject("/Lang")] = TextStringObject("fr")
     for data in parts:
         writer.append(PdfReader(BytesIO(data)), import_outline=False)
     total = len(writer.pages)
-    numbers = render(render_to_string("committees/pdf/numbers.html", {"pages": range(total)}))
+    numbers = render(
+        render_to_string("committees/pdf/numbers.html", {"pages": range(total)}), tagged=False
+    )
     for page, number in zip(writer.pages, PdfReader(BytesIO(numbers.data)).pages, strict=True):
         page.merge_page(number)
     for title, index in outline:

@@ -136,7 +136,8 @@ def build(document: Document) -> pdf.Pdf:
 
     match document.kind:
         case DocumentKind.DOSSIER:
-            return pdf.render(dossier_html(document.review, in_pack=document.pack_id is not None))
+            in_pack = document.pack_id is not None
+            return pdf.render(dossier_html(document.review, in_pack=in_pack), tagged=not in_pack)
         case DocumentKind.MINUTES:
             return pdf.render(minutes_html(document.session))
         case DocumentKind.PACK:
@@ -146,7 +147,7 @@ def build(document: Document) -> pdf.Pdf:
 def pack_merge(pack: Document) -> pdf.Pdf:
     """The front matter, whose table of contents needs the page each dossier starts on, which
     needs the length of the front matter: rendered again until its length settles."""
-    from .dossiers import pack_front_html
+    from .dossiers import pack_front_html, pack_title
 
     parts = list(
         pack.parts.select_related("review__startup").order_by("review__position", "review_id")
@@ -158,12 +159,13 @@ def pack_merge(pack: Document) -> pdf.Pdf:
         for part in parts:
             starts.append((part.review, page))
             page += part.pages
-        front = pdf.render(pack_front_html(pack.session, starts))
+        front = pdf.render(pack_front_html(pack.session, starts), tagged=False)
         if front.pages == front_pages:
             break
         front_pages = front.pages
-    outline = [("Ordre du jour", 0)] + [(r.startup.name, start - 1) for r, start in starts]
-    return pdf.assemble([front.data, *contents], outline=outline)
+    # The cover is the first page; the agenda starts on the second.
+    outline = [("Ordre du jour", 1)] + [(r.startup.name, start - 1) for r, start in starts]
+    return pdf.assemble([front.data, *contents], title=pack_title(pack.session), outline=outline)
 
 
 def read(document: Document) -> bytes:

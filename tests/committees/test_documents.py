@@ -13,6 +13,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from committees.documents import services as documents
+from committees.documents.dossiers import pack_title
 from committees.documents.services import (
     claim,
     document_render,
@@ -100,6 +101,14 @@ def test_a_dossier_asked_for_is_rendered_once_committed(
     assert review.startup.name in pages[0]
     assert f"Page 1 sur {len(pages)}" in pages[0]
     assert files(media) == [media / document.file.name]
+    # Tagged for screen readers (PDF/UA-1), with its title and language.
+    reader = PdfReader(BytesIO(read(document)))
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
+    assert (root["/Lang"], reader.metadata.title) == (
+        "fr",
+        f"Dossier d’examen — {review.startup.name}",
+    )
 
 
 def test_asking_twice_while_under_way_gives_the_same_job(session, review, staff):
@@ -268,8 +277,15 @@ def test_the_pack_merges_its_dossiers_behind_a_table_of_contents_with_the_right_
     assert starts == listed
     for review, start in zip(agenda, starts, strict=True):
         assert f"Dossier d’examen — {review.startup.name}" in pages[start - 1]
-    outline = [item.title for item in PdfReader(BytesIO(read(pack))).outline]
-    assert outline == ["Ordre du jour", *(review.startup.name for review in agenda)]
+    reader = PdfReader(BytesIO(read(pack)))
+    outline = [(item.title, reader.get_destination_page_number(item)) for item in reader.outline]
+    assert outline == [
+        ("Ordre du jour", 1),  # the agenda, after the cover
+        *((review.startup.name, start - 1) for review, start in zip(agenda, starts, strict=True)),
+    ]
+    assert "Ordre du jour" in pages[1] and "Ordre du jour" not in pages[0]
+    assert reader.metadata.title == pack_title(session)
+    assert reader.trailer["/Root"]["/Lang"] == "fr"
     # The parts are gone once merged: one file.
     assert files(media) == [media / pack.file.name]
     assert not Document.objects.filter(pack=pack).exists()
