@@ -141,6 +141,9 @@ def test_dossier_never_shows_a_draft(review, startup, intrapreneur):
     assert "Bilan non remis" in whole
     assert COMPLETE["identity"]["problem"] not in whole
     assert "7. L’argent depuis le début" in whole
+    # Comité's own figures say their day, in a document's words, not a form's.
+    assert f"Chiffres de Comité au {TODAY:%d/%m/%Y}, date de ce document" in whole
+    assert "actualisé" not in whole and "Pré-rempli" not in whole
 
 
 def test_dossier_in_a_pack_is_unnumbered_and_names_the_pack(review, session):
