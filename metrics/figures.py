@@ -74,6 +74,20 @@ def is_percentage(unit: str) -> bool:
     return unit.strip() == "%"
 
 
+def singular(unit: str) -> str:
+    """A unit after "par": "€ par dossier déposé", never "par dossiers déposés" (French plurals
+    in -s and -aux)."""
+
+    def one(word: str) -> str:
+        if len(word) > 3 and word.endswith("aux"):
+            return word[:-3] + "al"
+        if len(word) > 2 and word.endswith("s") and not word.endswith(("ss", "ès", "us")):
+            return word[:-1]
+        return word
+
+    return " ".join(one(word) for word in unit.split(" "))
+
+
 def is_stale(month: datetime.date, today: datetime.date) -> bool:
     """Whether a value of `month` is more than two months old on `today`."""
     return month < add_months(today.replace(day=1), -STALE_AFTER_MONTHS)

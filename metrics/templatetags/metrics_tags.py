@@ -11,7 +11,7 @@ from startups.access import can_read
 
 from .. import charts
 from ..enums import Dimension
-from ..figures import is_percentage
+from ..figures import is_percentage, singular
 from ..startup_metrics import startup_efficiency, startup_money, startup_series
 
 register = template.Library()
@@ -37,6 +37,12 @@ def percent(value) -> str:
 def trend(value, unit: str) -> str:
     """A change as its metric counts it: in points for a percentage, relative otherwise."""
     return charts.format_points(value) if is_percentage(unit) else charts.format_percent(value)
+
+
+@register.filter
+def per(unit: str) -> str:
+    """ "par dossier" for the unit "dossiers"."""
+    return f"par {singular(unit)}"
 
 
 @register.filter

@@ -4,8 +4,17 @@ import datetime
 from decimal import Decimal
 from types import SimpleNamespace
 
+import pytest
+
 from metrics.enums import Aggregation, BudgetNature, Direction
-from metrics.figures import aggregate, cost_per_use, objective_status, semester_cost, trajectory
+from metrics.figures import (
+    aggregate,
+    cost_per_use,
+    objective_status,
+    semester_cost,
+    singular,
+    trajectory,
+)
 from startups.dates import Semester
 
 S1_2021 = Semester(2021, 1)
@@ -163,3 +172,21 @@ def test_objective_met_missed_or_pending():
         )
         is False
     )
+
+
+@pytest.mark.parametrize(
+    ("unit", "after_par"),
+    [
+        ("dossiers", "dossier"),
+        ("dossiers déposés", "dossier déposé"),
+        ("utilisateurs", "utilisateur"),
+        ("signalements traités", "signalement traité"),
+        ("journaux", "journal"),
+        ("accès", "accès"),
+        ("bus", "bus"),
+        ("%", "%"),
+        ("process", "process"),
+    ],
+)
+def test_a_unit_after_par_is_singular(unit, after_par):
+    assert singular(unit) == after_par
