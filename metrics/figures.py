@@ -31,11 +31,9 @@ def overlap_days(start: datetime.date, end: datetime.date, semester: Semester) -
     return max((min(end, semester.end) - max(start, semester.start)).days + 1, 0)
 
 
-def semester_cost(
-    semester: Semester, budget_lines: Iterable, rounds: Iterable
-) -> tuple[Decimal | None, str]:
-    """The cost of a semester: what the actual budget lines paid (a yearly line counts half),
-    else the funding rounds' money, pro rata of the days they cover in the semester."""
+def semester_paid(semester: Semester, budget_lines: Iterable) -> Decimal | None:
+    """What the actual budget lines paid in a semester (a yearly line counts half), or None
+    when no line covers it."""
     actual = [
         line
         for line in budget_lines
@@ -43,10 +41,37 @@ def semester_cost(
         and line.year == semester.year
         and line.half in (None, semester.half)
     ]
-    if actual:
-        return sum(
-            (line.paid if line.half else line.paid / 2 for line in actual), Decimal(0)
-        ), "budget"
+    if not actual:
+        return None
+    return sum((line.paid if line.half else line.paid / 2 for line in actual), Decimal(0))
+
+
+def round_spent(round_, budget_lines: Iterable) -> Decimal | None:
+    """What a round spent: its `amount_spent` when someone typed it, else what the actual
+    budget lines paid in the semesters it covers, pro rata of the days it covers in each (None
+    when no line covers any of them)."""
+    if round_.amount_spent is not None:
+        return round_.amount_spent
+    budget_lines = list(budget_lines)
+    spent, semester = None, Semester.of(round_.start)
+    while semester.start <= round_.end:
+        paid = semester_paid(semester, budget_lines)
+        if paid is not None:
+            days = (semester.end - semester.start).days + 1
+            share = paid * overlap_days(round_.start, round_.end, semester) / days
+            spent = (spent or Decimal(0)) + share
+        semester += 1
+    return spent
+
+
+def semester_cost(
+    semester: Semester, budget_lines: Iterable, rounds: Iterable
+) -> tuple[Decimal | None, str]:
+    """The cost of a semester: what the actual budget lines paid (a yearly line counts half),
+    else the funding rounds' money, pro rata of the days they cover in the semester."""
+    paid = semester_paid(semester, budget_lines)
+    if paid is not None:
+        return paid, "budget"
     covered = [
         round_.amount_granted
         * overlap_days(round_.start, round_.end, semester)

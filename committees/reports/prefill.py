@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from metrics.budget import totals_by_activity
 from metrics.enums import BudgetNature, Dimension
-from metrics.figures import is_stale, objective_status
+from metrics.figures import is_stale, objective_status, round_spent
 from metrics.startup_metrics import startup_efficiency, startup_money, startup_series
 from startups.dates import Semester, add_months
 
@@ -120,6 +120,8 @@ def money(startup, budget_lines, rounds, semester: Semester) -> dict:
         and line.year == semester.year
         and line.half in (None, semester.half)
     ]
+    spent = {r.pk: round_spent(r, budget_lines) for r in rounds}
+    known = [amount for amount in spent.values() if amount is not None]
     following = semester + 1
     forecast = [
         line
@@ -136,14 +138,12 @@ def money(startup, budget_lines, rounds, semester: Semester) -> dict:
                 "end": r.end,
                 "provisional": r.is_provisional,
                 "granted": r.amount_granted,
-                "spent": r.amount_spent,
+                "spent": spent[r.pk],
             }
             for r in rounds
         ],
         "granted": sum((r.amount_granted for r in rounds), Decimal(0)),
-        "spent": sum((r.amount_spent for r in rounds if r.amount_spent is not None), Decimal(0))
-        if any(r.amount_spent is not None for r in rounds)
-        else None,
+        "spent": sum(known, Decimal(0)) if known else None,
         "actual": [
             {"activity": label, "committed": t.actual_committed, "paid": t.actual_paid}
             for label, t in totals_by_activity(actual)

@@ -28,15 +28,19 @@ from committees.reports.services import (
     report_start,
 )
 from committees.sessions.decisions import Terms, decision_correct, decision_record, session_close
+from metrics.charts import format_euros
 from metrics.startup_metrics import startup_series
+from startups.dates import Semester
 from tests.committees.reports import COMPLETE, submitted_report
 from tests.factories import (
+    BudgetLineFactory,
     MetricFactory,
     ReviewFactory,
     SessionFactory,
     StartupFactory,
     UserFactory,
     add_measurements,
+    factory_round,
 )
 from tests.utils import SEMESTER, TODAY, assert_queries, month
 
@@ -108,6 +112,25 @@ def test_dossier_shows_the_submitted_report_and_the_money(review, startup, intra
     assert f"Page 1 sur {len(text)}" in text[0]
     assert f"Page {len(text)} sur {len(text)}" in text[-1]
     assert text[0].count("Dossier d’examen — Mon Service") == 2  # running title and heading
+
+
+def test_the_money_spent_comes_from_the_budget_lines_and_is_given_once(
+    review, startup, intrapreneur
+):
+    """The round's spending is what the actual budget lines paid in the semesters it covers,
+    pro rata of its days; the dossier gives the money once, as of its own day."""
+    submitted_report(startup, intrapreneur)
+    start, end = factory_round(TODAY)
+    semester = Semester.of(start)
+    BudgetLineFactory(startup=startup, year=semester.year, half=semester.half, paid=90_000)
+    covered = (min(end, semester.end) - start).days + 1
+    spent = Decimal(90_000) * covered / ((semester.end - semester.start).days + 1)
+    whole = "\n".join(pages(dossier_html(review)))
+    money = whole[whole.index("7. L’argent depuis le début") : whole.index("8. ")]
+    euros = re.sub(r"[\u202f\u00a0]", " ", format_euros(spent))
+    assert f"dépensé selon le budget réalisé {euros}" in " ".join(money.split())
+    assert f"Au {TODAY:%d/%m/%Y}, date de ce document" in money
+    assert whole.count("ccordé depuis le début") == 1
 
 
 @pytest.mark.parametrize(

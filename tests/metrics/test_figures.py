@@ -11,6 +11,7 @@ from metrics.figures import (
     aggregate,
     cost_per_use,
     objective_status,
+    round_spent,
     semester_cost,
     singular,
     trajectory,
@@ -190,3 +191,17 @@ def test_objective_met_missed_or_pending():
 )
 def test_a_unit_after_par_is_singular(unit, after_par):
     assert singular(unit) == after_par
+
+
+def test_a_round_spends_what_the_budget_lines_paid_pro_rata_of_its_days():
+    """A round from 1 April to 30 September 2021: half of S1's 91 days, most of S2's."""
+    round_ = SimpleNamespace(
+        start=datetime.date(2021, 4, 1), end=datetime.date(2021, 9, 30), amount_spent=None
+    )
+    budget = [line(2021, 1, 181_000), line(2021, None, 184_000)]  # S2: half the year's line
+    s1 = Decimal(181_000) + Decimal(92_000)  # the semester line and half the yearly one
+    expected = s1 * 91 / 181 + Decimal(92_000) * 92 / 184
+    assert round_spent(round_, budget) == expected
+    assert round_spent(round_, []) is None
+    typed = SimpleNamespace(start=round_.start, end=round_.end, amount_spent=Decimal(5))
+    assert round_spent(typed, budget) == Decimal(5)  # what someone typed wins
