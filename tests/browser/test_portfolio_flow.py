@@ -46,6 +46,8 @@ def log_in_and_open_the_portfolio(page, live_server):
     menu.get_by_role("link", name="Portefeuille").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Portefeuille des startups d’État")
     expect(page.locator("#results h2")).to_have_text("4 startups")
+    # htmx listens once the deferred scripts have run: a change before that is a plain form's.
+    page.wait_for_load_state("load")
     # A page load forgets it, htmx swaps keep it.
     page.evaluate("window.comiteMarker = 'same page'")
 
