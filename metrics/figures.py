@@ -64,6 +64,14 @@ def round_spent(round_, budget_lines: Iterable) -> Decimal | None:
     return spent
 
 
+def rounds_spent(rounds, budget_lines) -> tuple[dict[int, Decimal | None], Decimal | None]:
+    """Each round's spending by id (`round_spent`), and their total (None when none is known)."""
+    budget_lines = list(budget_lines)
+    spent = {round_.pk: round_spent(round_, budget_lines) for round_ in rounds}
+    known = [amount for amount in spent.values() if amount is not None]
+    return spent, (sum(known, Decimal(0)) if known else None)
+
+
 def semester_cost(
     semester: Semester, budget_lines: Iterable, rounds: Iterable
 ) -> tuple[Decimal | None, str]:

@@ -67,8 +67,7 @@ def keys_read():
         read.add(key)
         return contains(self, key)
 
-    with contextlib.ExitStack() as stack:
-        patch = stack.enter_context(pytest.MonkeyPatch.context())
+    with pytest.MonkeyPatch.context() as patch:
         for name, original in originals.items():
             patch.setattr(MultiValueDict, name, recording(original))
         patch.setattr(QueryDict, "__contains__", recording_contains, raising=False)

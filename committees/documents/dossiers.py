@@ -19,7 +19,7 @@ from django.utils import formats, timezone, translation
 
 from metrics.budget import totals_by_activity
 from metrics.enums import BudgetNature
-from metrics.figures import objective_status, round_spent
+from metrics.figures import objective_status, rounds_spent
 from metrics.models import Objective
 from metrics.startup_metrics import startup_efficiency, startup_money, startup_series
 from startups.models import FundingRound
@@ -155,8 +155,7 @@ def dossier_context(review: Review, *, in_pack: bool = False) -> dict:
     series = startup_series(startup, today=today)
     budget_lines, rounds = startup_money(startup)
     efficiency = startup_efficiency(series, budget_lines=budget_lines, rounds=rounds, today=today)
-    spent = {r.pk: round_spent(r, budget_lines) for r in rounds}
-    known = [amount for amount in spent.values() if amount is not None]
+    spent, total_spent = rounds_spent(rounds, budget_lines)
     closed = session.is_closed
     # Only the decisions are read: the votes' names belong to the minutes.
     item = Item(review, votes=False)
@@ -189,7 +188,7 @@ def dossier_context(review: Review, *, in_pack: bool = False) -> dict:
         "efficiency": efficiency,
         "rounds": [(r, spent[r.pk]) for r in rounds],
         "granted": sum((r.amount_granted for r in rounds), 0),
-        "spent": sum(known, Decimal(0)) if known else None,
+        "spent": total_spent,
         "activities": [
             {"activity": label, "committed": t.actual_committed, "paid": t.actual_paid}
             for label, t in totals_by_activity(

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from metrics.budget import totals_by_activity
 from metrics.enums import BudgetNature, Dimension
-from metrics.figures import is_stale, objective_status, round_spent
+from metrics.figures import is_stale, objective_status, rounds_spent
 from metrics.startup_metrics import startup_efficiency, startup_money, startup_series
 from startups.dates import Semester, add_months
 
@@ -87,11 +87,11 @@ def objectives(
     rows = []
     for series in series_list:
         last = latest(series, today)
-        for objective in series.targets if decided is None else series.metric.objectives.all():
-            if decided is None and not semester.start <= objective.due_on <= window_end:
-                continue
-            if decided is not None and objective.pk not in decided:
-                continue
+        if decided is None:
+            set_then = [o for o in series.targets if semester.start <= o.due_on <= window_end]
+        else:
+            set_then = [o for o in series.metric.objectives.all() if o.pk in decided]
+        for objective in set_then:
             rows.append(
                 {
                     "metric": series.metric.label,
@@ -120,8 +120,7 @@ def money(startup, budget_lines, rounds, semester: Semester) -> dict:
         and line.year == semester.year
         and line.half in (None, semester.half)
     ]
-    spent = {r.pk: round_spent(r, budget_lines) for r in rounds}
-    known = [amount for amount in spent.values() if amount is not None]
+    spent, total_spent = rounds_spent(rounds, budget_lines)
     following = semester + 1
     forecast = [
         line
@@ -143,7 +142,7 @@ def money(startup, budget_lines, rounds, semester: Semester) -> dict:
             for r in rounds
         ],
         "granted": sum((r.amount_granted for r in rounds), Decimal(0)),
-        "spent": sum(known, Decimal(0)) if known else None,
+        "spent": total_spent,
         "actual": [
             {"activity": label, "committed": t.actual_committed, "paid": t.actual_paid}
             for label, t in totals_by_activity(actual)
