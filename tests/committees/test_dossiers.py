@@ -246,6 +246,37 @@ def test_a_previous_decision_shows_its_objectives_and_whether_they_were_met(
     assert "Le dernier comité n’a fixé aucun objectif" in "\n".join(pages(dossier_html(review)))
 
 
+def test_a_corrected_decision_gives_way_to_its_correction_s_objectives(
+    review, chair, startup, session
+):
+    """A decision corrected after the close: the next report's objectives are the
+    correction's, not the ones it replaced."""
+    metric = MetricFactory(startup=startup, label="Dossiers déposés")
+    due_on = (SEMESTER + 1).end
+    decision = decide(review, chair, objectives=[(metric, Decimal("7519"), due_on)])
+    session_close(session=session, by=chair)
+    decision_correct(
+        decision=decision,
+        terms=Terms(
+            outcome=Outcome.REFINANCE,
+            amount=Decimal("240000"),
+            objectives=[(metric, Decimal("9000"), due_on)],
+            reason="Cible mal saisie.",
+        ),
+        by=chair,
+    )
+    later = Review.objects.create(
+        session=type(session).objects.create(
+            committee=session.committee,
+            starts_at=session.starts_at + datetime.timedelta(days=180),
+        ),
+        startup=startup,
+    )
+    whole = "\n".join(pages(dossier_html(later)))
+    last_six_months = whole[whole.index("2. Les six derniers mois") : whole.index("3. ")]
+    assert "9 000 dossiers" in last_six_months and "7 519" not in last_six_months
+
+
 def test_a_new_objective_replaces_the_one_it_supersedes(review, chair, startup, session):
     """Two decisions set a target for the same metric on the same day: the later one counts,
     and the earlier stays in its decision's record."""
