@@ -19,13 +19,50 @@ class ReportStatus(models.TextChoices):
 
 
 class Standard(models.TextChoices):
-    """The beta.gouv.fr standards a report says it follows (DESIGN §5, section 4)."""
+    """The programme's standards (DESIGN §5b), in the order of their families
+    (`STANDARD_FAMILIES`). The keys stats, open_source, budget, accessibility and security are
+    those reports were written with before the families: they keep their meaning."""
 
     STATS = "stats", "Page de statistiques publique"
+    TEAM = "team", "Équipe autonome, pilotée par l’impact"
     OPEN_SOURCE = "open_source", "Code source ouvert"
     BUDGET = "budget", "Budget publié"
-    ACCESSIBILITY = "accessibility", "Accessibilité"
+    ACCESSIBILITY_STATEMENT = "accessibility_statement", "Déclaration d’accessibilité publiée"
+    LEGAL = "legal", "Mentions légales et données personnelles"
+    DSFR = "dsfr", "Système de design de l’État (DSFR)"
+    SEO = "seo", "Référencement"
+    ACCESSIBILITY = "accessibility", "Accessibilité (RGAA)"
+    ECODESIGN = "ecodesign", "Écoconception"
     SECURITY = "security", "Sécurité"
+
+    @property
+    def family(self) -> str:
+        return next(name for name, members in STANDARD_FAMILIES if self in members)
+
+
+STANDARD_FAMILIES: tuple[tuple[str, tuple[Standard, ...]], ...] = (
+    ("Piloté par l’impact", (Standard.STATS,)),
+    ("Équipe autonome", (Standard.TEAM,)),
+    (
+        "Transparence",
+        (
+            Standard.OPEN_SOURCE,
+            Standard.BUDGET,
+            Standard.ACCESSIBILITY_STATEMENT,
+            Standard.LEGAL,
+        ),
+    ),
+    (
+        "Pratiques techniques",
+        (
+            Standard.DSFR,
+            Standard.SEO,
+            Standard.ACCESSIBILITY,
+            Standard.ECODESIGN,
+            Standard.SECURITY,
+        ),
+    ),
+)
 
 
 class Compliance(models.TextChoices):

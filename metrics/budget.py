@@ -10,7 +10,7 @@ from decimal import Decimal
 from startups.dates import Semester
 
 from .enums import BudgetActivity, BudgetNature
-from .figures import semester_cost
+from .figures import CENT, overlap_days, semester_cost
 
 COST_SOURCES = {
     "budget": "Lignes budgétaires (réalisé)",
@@ -87,3 +87,75 @@ def semester_costs(
         costs.append(SemesterCost(semester=semester, cost=cost, source=source))
         semester += 1
     return costs[::-1]
+
+
+def current_round(rounds: Sequence, today: datetime.date):
+    """The round running today, else the last one that started (None without rounds)."""
+    started = [r for r in rounds if r.start <= today]
+    running = [r for r in started if today <= r.end]
+    return max(running or started, key=lambda r: r.start, default=None)
+
+
+def round_execution(
+    round_, lines: Sequence, *, today: datetime.date, contributions: Sequence | None = None
+) -> dict:
+    """Spent against forecast for one round, per activity of the budget standard, and where
+    the round should stand at its end. Each semester the round covers counts pro rata of its
+    days (a yearly line counts half in each semester); a semester counts its actual lines when
+    it has any, else its forecast ones, so that `expected` is spent so far plus forecast to come
+    and `balance` what should be left of the money granted (negative: an overrun).
+    `contributions`: who funds the round (default: read, one query)."""
+    rows: dict[str, dict] = defaultdict(
+        lambda: {"forecast": Decimal(0), "actual": Decimal(0), "expected": Decimal(0)}
+    )
+    semester = Semester.of(round_.start)
+    while semester.start <= round_.end:
+        share = Decimal(overlap_days(round_.start, round_.end, semester)) / (
+            (semester.end - semester.start).days + 1
+        )
+        covering = [
+            line
+            for line in lines
+            if line.year == semester.year and line.half in (None, semester.half)
+        ]
+        has_actual = any(line.nature == BudgetNature.ACTUAL for line in covering)
+        for line in covering:
+            amount = (line.paid if line.half else line.paid / 2) * share
+            kind = "actual" if line.nature == BudgetNature.ACTUAL else "forecast"
+            rows[line.activity][kind] += amount
+            if (kind == "actual") == has_actual:
+                rows[line.activity]["expected"] += amount
+        semester += 1
+    activities = [
+        {"activity": a.label, **{k: v.quantize(CENT) for k, v in rows[a].items()}}
+        for a in BudgetActivity
+        if a in rows
+    ]
+    expected = sum((row["expected"] for row in activities), Decimal(0))
+    if contributions is None:
+        contributions = round_.contributions.select_related("organisation")
+    days = (round_.end - round_.start).days + 1
+    elapsed_days = min(max((today - round_.start).days + 1, 0), days)
+    return {
+        "label": round_.label,
+        "start": round_.start,
+        "end": round_.end,
+        "granted": round_.amount_granted,
+        "elapsed_percent": 100 * elapsed_days // days,
+        "activities": activities,
+        "forecast": sum((row["forecast"] for row in activities), Decimal(0)),
+        "actual": sum((row["actual"] for row in activities), Decimal(0)),
+        "expected": expected,
+        "balance": round_.amount_granted - expected,
+        "overrun": max(expected - round_.amount_granted, Decimal(0)),
+        "shares": [
+            {
+                "funder": str(c.organisation) if c.organisation_id else c.funder,
+                "amount": c.amount,
+                "percent": 100 * c.amount / round_.amount_granted
+                if round_.amount_granted
+                else None,
+            }
+            for c in contributions
+        ],
+    }

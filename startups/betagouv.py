@@ -118,6 +118,14 @@ def url(data: dict, key: str) -> str:
     return value
 
 
+def flag(data: dict, key: str) -> bool | None:
+    """A yes/no of the front matter: None when absent or neither."""
+    value = data.get(key)
+    if isinstance(value, bool):
+        return value
+    return {"true": True, "false": False}.get(str(value).strip().lower())
+
+
 def a_date(value, what: str) -> datetime.date:
     if isinstance(value, datetime.datetime):
         return value.date()
@@ -269,6 +277,10 @@ def parse_startup(
             "budget_url": url(data, "budget_url"),
             "impact_url": url(data, "impact_url"),
             "dashlord_url": url(data, "dashlord_url"),
+            "accessibility_status": text(data, "accessibility_status", max_length=100),
+            "risk_analysis": flag(data, "analyse_risques"),
+            "risk_analysis_url": url(data, "analyse_risques_url"),
+            "secure_service": flag(data, "mon_service_securise"),
         },
         "incubator": incubator_ids[0],
         "co_incubators": sorted(set(incubator_ids[1:])),

@@ -16,6 +16,17 @@ class Lifecycle(models.TextChoices):
     def rank(self) -> int:
         return list(Lifecycle).index(self)
 
+    @property
+    def usual_months(self) -> int | None:
+        """The programme's usual length of the phase (DESIGN §1: investigation 6 to 12 weeks,
+        construction 6 to 12 months, acceleration about a year); None when open-ended."""
+        return USUAL_MONTHS.get(self)
+
+
+USUAL_MONTHS = {Lifecycle.INVESTIGATION: 3, Lifecycle.CONSTRUCTION: 12, Lifecycle.ACCELERATION: 12}
+# A phase is flagged as long beyond this multiple of its usual length.
+LONG_PHASE = 1.5
+
 
 class PhaseName(NamedTuple):
     lifecycle: Lifecycle

@@ -141,6 +141,11 @@ class Startup(models.Model):
     budget_url = models.URLField("page de budget", max_length=500, blank=True)
     impact_url = models.URLField("page d’impact", max_length=500, blank=True)
     dashlord_url = models.URLField("DashLord", max_length=500, blank=True)
+    # What the team declares on beta.gouv.fr: evidence for the programme's standards.
+    accessibility_status = models.CharField("conformité RGAA déclarée", max_length=100, blank=True)
+    risk_analysis = models.BooleanField("analyse de risques faite", null=True, blank=True)
+    risk_analysis_url = models.URLField("analyse de risques", max_length=500, blank=True)
+    secure_service = models.BooleanField("suivi dans MonServiceSécurisé", null=True, blank=True)
     public_page = models.BooleanField("page publique", default=False)
 
     current_phase = models.CharField(

@@ -11,13 +11,11 @@ A document is final (no "Document de travail — diffusion restreinte" mark) onc
 closed, and for a dossier once its review has a decision too.
 """
 
-from decimal import Decimal, InvalidOperation
-
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 
-from metrics.budget import totals_by_activity
+from metrics.budget import current_round, round_execution, totals_by_activity
 from metrics.enums import BudgetNature
 from metrics.figures import objective_status, rounds_spent
 from metrics.models import Objective
@@ -25,9 +23,9 @@ from metrics.startup_metrics import startup_efficiency, startup_money, startup_s
 from startups.models import FundingRound
 
 from ..enums import VOTING_ROLES, Majority
-from ..models import Decision, ReportComment, ReportVersion, Review, Session
+from ..models import Decision, ReportComment, ReportVersion, Review, Session, round_trip
 from ..reports.prefill import report_prefill
-from ..reports.sections import reading
+from ..reports.sections import decimal_or_none, reading
 from ..sessions.decisions import Item, decisions_prefetch, grid_averages, minutes
 from ..sessions.services import agenda_slots
 
@@ -47,13 +45,6 @@ def pack_title(session: Session) -> str:
 def html(template: str, context: dict) -> str:
     with translation.override("fr"):
         return render_to_string(f"committees/pdf/{template}", context)
-
-
-def decimal_or_none(text) -> Decimal | None:
-    try:
-        return Decimal(text) if text not in (None, "") else None
-    except InvalidOperation:
-        return None
 
 
 # The review dossier ---------------------------------------------------------------------------
@@ -145,13 +136,20 @@ def dossier_context(review: Review, *, in_pack: bool = False) -> dict:
     if version:
         data = {section.key: section.data for section in version.sections.all()}
         prefill = version.prefill
-        sections = reading(data, prefill["standards_before"])
     else:
+        data = {}
         prefill = report_prefill(
             startup, semester=review.semester, today=today, decided_before=session.starts_at
         )
-        sections = reading({}, prefill["standards_before"])
-    asked = data.get("request", {}) if version else {}
+    asked = data.get("request", {})
+    # What the agenda item says, else what the report asks for.
+    requested = {
+        "amount": review.requested_amount
+        if review.requested_amount is not None
+        else decimal_or_none(asked.get("amount")),
+        "months": review.requested_months or asked.get("duration_months") or None,
+    }
+    sections = reading(data, prefill, amount=requested["amount"])
     series = startup_series(startup, today=today)
     budget_lines, rounds = startup_money(startup)
     efficiency = startup_efficiency(series, budget_lines=budget_lines, rounds=rounds, today=today)
@@ -173,13 +171,7 @@ def dossier_context(review: Review, *, in_pack: bool = False) -> dict:
         "review": review,
         "startup": startup,
         "semester": review.semester,
-        # What the agenda item says, else what the report asks for.
-        "requested": {
-            "amount": review.requested_amount
-            if review.requested_amount is not None
-            else decimal_or_none(asked.get("amount")),
-            "months": review.requested_months or asked.get("duration_months") or None,
-        },
+        "requested": requested,
         "version": version,
         "comments": review_comments(version),
         "prefill": prefill,
@@ -195,6 +187,9 @@ def dossier_context(review: Review, *, in_pack: bool = False) -> dict:
                 [line for line in budget_lines if line.nature == BudgetNature.ACTUAL]
             )
         ],
+        "execution": round_trip(round_execution(running, budget_lines, today=today))
+        if (running := current_round(rounds, today))
+        else None,
         "previous": previous_decisions(review, series),
         "closed": closed,
         "grid": grid_averages(review) if closed else None,

@@ -8,15 +8,17 @@ come back as Decimal, dates as ISO strings.
 """
 
 import datetime
+from collections import defaultdict
 from decimal import Decimal
 
 from django.utils import timezone
 
-from metrics.budget import totals_by_activity
-from metrics.enums import BudgetNature, Dimension
+from metrics.budget import current_round, round_execution, totals_by_activity
+from metrics.enums import Aggregation, BudgetNature, Dimension
 from metrics.figures import is_stale, objective_status, rounds_spent
 from metrics.startup_metrics import startup_efficiency, startup_money, startup_series
 from startups.dates import Semester, add_months
+from startups.enums import LONG_PHASE, Lifecycle
 
 from ..enums import Compliance, Standard
 from ..models import Decision, round_trip
@@ -94,6 +96,7 @@ def objectives(
         for objective in set_then:
             rows.append(
                 {
+                    "pk": objective.pk,
                     "metric": series.metric.label,
                     "unit": series.metric.unit,
                     "target": objective.target,
@@ -112,7 +115,85 @@ def objectives(
     return sorted(rows, key=lambda row: (row["due_on"], row["metric"]))
 
 
-def money(startup, budget_lines, rounds, semester: Semester) -> dict:
+def phase(startup, today: datetime.date) -> dict:
+    """The current phase, how long it has lasted and the programme's usual length for it."""
+    since = startup.current_phase_start
+    months = (today.year - since.year) * 12 + today.month - since.month if since else None
+    usual = Lifecycle(startup.current_phase).usual_months if startup.current_phase else None
+    return {
+        "phase": startup.current_phase_label,
+        "phase_since": since,
+        "phase_months": months,
+        "usual_months": usual,
+        "phase_is_long": bool(usual and months is not None and months > usual * LONG_PHASE),
+    }
+
+
+def evidence(startup) -> dict[str, list[dict]]:
+    """What the beta.gouv.fr data says of each standard, by standard: links ({label, url}) and
+    declarations ({label, url: ""})."""
+    dashlord = ("Rapport DashLord", startup.dashlord_url)
+    links = {
+        Standard.STATS: [
+            ("Page de statistiques", startup.stats_url),
+            ("Page d’impact", startup.impact_url),
+        ],
+        Standard.OPEN_SOURCE: [("Code source", startup.repository)],
+        Standard.BUDGET: [("Page de budget", startup.budget_url)],
+        Standard.DSFR: [dashlord],
+        Standard.SEO: [dashlord],
+        Standard.ACCESSIBILITY: [dashlord],
+        Standard.ECODESIGN: [dashlord],
+        Standard.SECURITY: [("Analyse de risques", startup.risk_analysis_url)],
+    }
+    yes_no = {True: "oui", False: "non"}
+    declarations = []
+    if startup.accessibility_status:
+        status = f"Déclarée « {startup.accessibility_status} »"
+        declarations += [
+            (Standard.ACCESSIBILITY_STATEMENT, status),
+            (Standard.ACCESSIBILITY, status),
+        ]
+    if startup.risk_analysis is not None:
+        declarations.append(
+            (Standard.SECURITY, f"Analyse de risques faite : {yes_no[startup.risk_analysis]}")
+        )
+    if startup.secure_service is not None:
+        declarations.append(
+            (Standard.SECURITY, f"Suivi dans MonServiceSécurisé : {yes_no[startup.secure_service]}")
+        )
+    found = defaultdict(list)
+    for standard, label in declarations:
+        found[standard].append({"label": label, "url": ""})
+    for standard, pairs in links.items():
+        found[standard] += [{"label": label, "url": url} for label, url in pairs if url]
+    return {standard.value: items for standard, items in found.items() if items}
+
+
+def projection(series_list, semester: Semester) -> dict | None:
+    """What Comité knows of the impact targeted next semester: the north star's objective
+    falling due in it (the latest), and whether it reads as the semester's impact (a level or
+    a stock, whose objective is the figure the cost per unit divides by; not a flow, whose
+    objective is one month's value)."""
+    north_star = next((s for s in series_list if s.metric.is_north_star), None)
+    if north_star is None:
+        return None
+    following = semester + 1
+    due = [o for o in north_star.targets if following.start <= o.due_on <= following.end]
+    objective = max(due, key=lambda o: o.due_on, default=None)
+    is_flow = north_star.metric.aggregation == Aggregation.SUM
+    return {
+        "unit": north_star.metric.unit,
+        "aggregation": north_star.metric.get_aggregation_display(),
+        "semester": str(following),
+        "objective": {"target": objective.target, "due_on": objective.due_on}
+        if objective
+        else None,
+        "suggested": objective.target if objective and not is_flow else None,
+    }
+
+
+def money(startup, budget_lines, rounds, semester: Semester, today: datetime.date) -> dict:
     actual = [
         line
         for line in budget_lines
@@ -152,6 +233,9 @@ def money(startup, budget_lines, rounds, semester: Semester) -> dict:
             for label, t in totals_by_activity(forecast)
         ],
         "forecast_semester": str(following),
+        "execution": round_execution(running, budget_lines, today=today)
+        if (running := current_round(rounds, today))
+        else None,
     }
 
 
@@ -164,6 +248,12 @@ def standards_before(previous_sections: dict | None) -> dict:
         else None
         for standard in Standard
     }
+
+
+def team_before(previous_sections: dict | None) -> dict:
+    """The team as the previous report described it."""
+    section = (previous_sections or {}).get("request", {})
+    return {"size": section.get("team_size") or None, "profiles": section.get("team") or ""}
 
 
 def report_prefill(
@@ -186,8 +276,7 @@ def report_prefill(
     data = {
         "computed_on": today,
         "identity": {
-            "phase": startup.current_phase_label,
-            "phase_since": startup.current_phase_start,
+            **phase(startup, today),
             "incubator": str(startup.incubator) if startup.incubator_id else "",
             "sponsors": [str(s) for s in startup.sponsors.all()],
             "indicators": [metric_row(s, today) for s in series[:MAIN_INDICATORS]],
@@ -223,7 +312,10 @@ def report_prefill(
             "increasing_returns": last.increasing_returns if last else None,
             "cost_per_use": efficiency.cost_per_use,
         },
-        "money": money(startup, budget_lines, rounds, semester),
+        "money": money(startup, budget_lines, rounds, semester, today),
+        "projection": projection(series, semester),
         "standards_before": standards_before(previous_sections),
+        "team_before": team_before(previous_sections),
+        "evidence": evidence(startup),
     }
     return round_trip(data)

@@ -5,13 +5,18 @@ format of what is typed is checked); submitting checks each section with its req
 What Comité already knows (phase, objectives, metrics, money) is not typed in: see prefill.py.
 """
 
+import re
+from decimal import Decimal, InvalidOperation
+
 from django import forms
+from django.template.defaultfilters import date as format_date
 from dsfr.forms import DsfrBaseForm
 
 from accounts import limits
 from accounts.limits import TextLimits
+from metrics.charts import format_euros, format_number
 
-from ..enums import Compliance, Standard
+from ..enums import STANDARD_FAMILIES, Compliance, Standard
 
 
 def text(label: str, *, required: bool = True, help_text: str = "", rows: int = 4):
@@ -30,8 +35,11 @@ class SectionForm(TextLimits, DsfrBaseForm):
     # Fields carried over from the previous report as a starting point.
     carried_over: tuple[str, ...] = ()
 
-    def __init__(self, *args, draft: bool = True, **kwargs):
+    def __init__(self, *args, draft: bool = True, objectives=(), **kwargs):
+        """`objectives`: the last committee's objectives as pre-filled (prefill.py), for the
+        sections that ask something about each."""
         super().__init__(*args, **kwargs)
+        self.objectives = objectives
         self.add_fields()
         self.limit_texts()
         for field in self.fields.values():
@@ -76,13 +84,18 @@ class IdentityForm(SectionForm):
     solution = text("La solution")
 
 
+# One explanation per objective of the last committee, named by the objective's id.
+EXPLANATION = re.compile(r"explanation_(\d{1,12})")
+MAX_EXPLANATIONS = 50
+
+
 class LastSemesterForm(SectionForm):
     key = "last_semester"
     title = "Les six derniers mois"
 
     targets_review = text(
-        "Les objectifs du dernier comité",
-        help_text="Pourquoi chaque objectif a été atteint, manqué ou dépassé.",
+        "Les objectifs du dernier comité : lecture d’ensemble",
+        help_text="Ce que disent les objectifs atteints, manqués ou dépassés, pris ensemble.",
     )
     delivered = text("Ce qui a été livré")
     demo_url = forms.URLField(
@@ -92,6 +105,23 @@ class LastSemesterForm(SectionForm):
         help_text="Vidéo ou parcours en ligne, par exemple https://…",
     )
     learnings = text("Ce que l’équipe a appris")
+
+    def add_fields(self):
+        """An explanation field for each objective shown, and for each one already written
+        or posted (an objective of an earlier reading keeps its text)."""
+        labels = {
+            str(row["pk"]): f"Objectif « {row['metric']} » au "
+            f"{format_date(row['due_on'], 'd/m/Y')} : pourquoi atteint, manqué ou dépassé"
+            for row in self.objectives
+            if row.get("pk")
+        }
+        prefix = f"{self.prefix}-" if self.prefix else ""
+        names = [name.removeprefix(prefix) for name in (*self.data, *self.initial)]
+        known = [m[1] for name in names if (m := EXPLANATION.fullmatch(name))]
+        for pk in list(dict.fromkeys([*labels, *known]))[:MAX_EXPLANATIONS]:
+            self.fields[f"explanation_{pk}"] = text(
+                labels.get(pk, "Explication d’un objectif"), required=False, rows=2
+            )
 
 
 class ImpactForm(SectionForm):
@@ -125,6 +155,7 @@ class NextSemesterForm(SectionForm):
     carried_over = (
         "vision",
         "market_size",
+        "market_estimate",
         "priority_1",
         "criterion_1",
         "priority_2",
@@ -138,6 +169,18 @@ class NextSemesterForm(SectionForm):
         label="Taille du marché",
         max_length=limits.SHORT,
         help_text="Le nombre d’usagers ou d’organisations que le service peut atteindre.",
+    )
+    market_estimate = text(
+        "Comment la taille du marché est estimée",
+        required=False,
+        rows=2,
+        help_text="Les sources et le calcul : recensement, données de l’administration…",
+    )
+    changes = text(
+        "Ce qui a changé en six mois",
+        required=False,
+        rows=3,
+        help_text="Usagers, secteur, politique publique, réglementation, technologie.",
     )
     priority_1 = text("Priorité 1", rows=2)
     criterion_1 = text("Critère de réussite mesurable de la priorité 1", rows=2)
@@ -168,7 +211,7 @@ class RequestForm(SectionForm):
     title = "La demande"
 
     amount = forms.DecimalField(
-        label="Budget demandé (€)",
+        label="Budget demandé",
         min_value=0,
         max_digits=12,
         decimal_places=2,
@@ -186,10 +229,60 @@ class RequestForm(SectionForm):
         required=False,
         help_text="Ce qui diffère des prévisions budgétaires saisies dans Comité.",
     )
+    targeted_impact = forms.DecimalField(
+        label="Impact visé sur la période demandée",
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        help_text="Sur l’étoile polaire, comme le coût par unité d’impact le compte : la somme "
+        "des mois pour un flux, leur moyenne pour un niveau, le dernier mois pour un stock.",
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
     team = text("Taille et profils de l’équipe", rows=3)
-    support = text("Soutien attendu de l’administration", required=False, rows=3)
+    team_size = forms.DecimalField(
+        label="Taille de l’équipe (équivalents temps plein)",
+        required=False,
+        min_value=0,
+        max_value=200,
+        max_digits=5,
+        decimal_places=1,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    scenarios = text(
+        "Scénarios selon le budget",
+        required=False,
+        help_text="Ce que l’équipe ferait avec le budget demandé, avec les trois quarts, "
+        "avec la moitié.",
+    )
     blockers = text("Blocages à arbitrer par le comité", required=False, rows=3)
     without_funding = text("Sans financement", help_text="Ce qui se passe si rien n’est accordé.")
+
+    def add_fields(self):
+        for actor, label in SUPPORT_ACTORS:
+            self.fields[f"support_{actor}_needs"] = text(
+                f"{label} : besoins", required=False, rows=2
+            )
+            self.fields[f"support_{actor}_objectives"] = text(
+                f"{label} : ce que ce soutien permet d’atteindre", required=False, rows=2
+            )
+
+    def support(self):
+        """(actor, its needs field, its objectives field)."""
+        return [
+            (label, self[f"support_{actor}_needs"], self[f"support_{actor}_objectives"])
+            for actor, label in SUPPORT_ACTORS
+        ]
+
+
+# Who a team expects support from (the request's table of actor, needs and objectives).
+SUPPORT_ACTORS = (
+    ("sponsor", "L’administration porteuse"),
+    ("incubator", "L’incubateur"),
+    ("partners", "D’autres acteurs (partenaires, autres administrations)"),
+)
+# Fields of earlier versions that a table has since replaced: still shown where written.
+LEGACY_FIELDS = {"request": {"support": "Soutien attendu de l’administration"}}
 
 
 SECTIONS: dict[str, type[SectionForm]] = {
@@ -198,46 +291,129 @@ SECTIONS: dict[str, type[SectionForm]] = {
 }
 
 
-def is_standard(name: str) -> bool:
-    return name.endswith(("_now", "_next"))
+def in_a_table(name: str) -> bool:
+    """Fields shown as tables rather than as text: the standards, the objectives'
+    explanations, the support expected."""
+    return (
+        name.endswith(("_now", "_next"))
+        or name.startswith("support_")
+        or EXPLANATION.fullmatch(name) is not None
+    )
+
+
+# Typed amounts, shown in euros ("331 884 €"); other numbers shown the French way.
+EUROS = {"amount"}
+
+
+def as_read(name: str, field, value: str) -> str:
+    """A stored value as a reader sees it: numbers the French way, text as typed."""
+    if not value or not isinstance(field, forms.DecimalField | forms.IntegerField):
+        return value
+    number = decimal_or_none(value)
+    if number is None:
+        return value
+    return format_euros(number) if name in EUROS else format_number(number)
 
 
 def displayed(key: str, data: dict) -> list[tuple[str, str]]:
-    """A section's written fields as a reader sees them: (label, text); the standards are
-    shown as a table (`standards_table`)."""
-    return [
-        (field.label, data.get(name, ""))
+    """A section's written fields as a reader sees them: (label, text)."""
+    fields = [
+        (field.label, as_read(name, field, data.get(name, "")))
         for name, field in SECTIONS[key]().fields.items()
-        if not is_standard(name)
+        if not in_a_table(name)
     ]
+    legacy = LEGACY_FIELDS.get(key, {})
+    return fields + [(label, data[name]) for name, label in legacy.items() if data.get(name)]
 
 
-def standards_table(data: dict, before: dict) -> list[tuple[str, str, str, str]]:
-    """Each standard: (label, six months ago, today, in six months), by their labels."""
+def standards_table(data: dict, before: dict, evidence: dict | None = None) -> list[dict]:
+    """Each standard by family: label, six months ago, today, in six months, by their labels,
+    and what Comité holds from beta.gouv.fr that shows it (`evidence`, by standard)."""
     labels = dict(Compliance.choices)
     return [
-        (
-            standard.label,
-            before.get(standard.value) or "",
-            labels.get(data.get(f"{standard.value}_now"), ""),
-            labels.get(data.get(f"{standard.value}_next"), ""),
-        )
-        for standard in Standard
+        {
+            "family": family,
+            "label": standard.label,
+            "before": before.get(standard.value) or "",
+            "now": labels.get(data.get(f"{standard.value}_now"), ""),
+            "next": labels.get(data.get(f"{standard.value}_next"), ""),
+            "evidence": (evidence or {}).get(standard.value, []),
+        }
+        for family, standards in STANDARD_FAMILIES
+        for standard in standards
     ]
 
 
-def reading(data: dict[str, dict], standards_before: dict, comments: dict | None = None) -> list:
+def support_table(data: dict) -> list[tuple[str, str, str]]:
+    """The support expected: (actor, needs, objectives) for the actors the team wrote about."""
+    rows = [
+        (label, data.get(f"support_{actor}_needs", ""), data.get(f"support_{actor}_objectives", ""))
+        for actor, label in SUPPORT_ACTORS
+    ]
+    return [row for row in rows if row[1] or row[2]]
+
+
+def explanations(data: dict) -> dict[int, str]:
+    """The team's explanation of each objective, by objective id."""
+    return {int(m[1]): value for name, value in data.items() if (m := EXPLANATION.fullmatch(name))}
+
+
+def decimal_or_none(text) -> Decimal | None:
+    try:
+        return Decimal(text) if text not in (None, "") else None
+    except InvalidOperation:
+        return None
+
+
+def projected(request: dict, prefill: dict, amount: Decimal | None = None) -> dict | None:
+    """The projected cost per impact unit: the amount asked (`amount`, else the report's)
+    divided by the impact targeted for the period (the team's figure, else the north star's
+    objective when it reads as the period's impact), beside the current cost per unit."""
+    known = prefill.get("projection")
+    if not known:
+        return None
+    amount = amount if amount is not None else decimal_or_none(request.get("amount"))
+    typed = decimal_or_none(request.get("targeted_impact"))
+    impact = typed if typed is not None else known["suggested"]
+    return {
+        **known,
+        "amount": amount,
+        "impact": impact,
+        "typed": typed is not None,
+        "cost_per_unit": amount / impact if amount is not None and impact else None,
+        "current": prefill["efficiency"]["cost_per_unit"],
+        "current_semester": prefill["efficiency"]["semester"],
+    }
+
+
+def reading(
+    data: dict[str, dict],
+    prefill: dict,
+    comments: dict | None = None,
+    *,
+    amount: Decimal | None = None,
+) -> list:
     """A version's sections as its readers see them, in order: the report's page, the
-    preparation page and the PDF dossier. `data`: the content by section key; `comments`:
-    the staff's comments by section key."""
+    preparation page and the PDF dossier. `data`: the content by section key; `prefill`: what
+    Comité knew (the standards six months ago, their evidence, the team before); `comments`:
+    the staff's comments by section key; `amount`: the amount asked when the agenda says it
+    (else the report's)."""
+    request = data.get(RequestForm.key, {})
     return [
         {
             "key": key,
             "title": form.title,
             "fields": displayed(key, data.get(key, {})),
-            "standards": standards_table(data.get(key, {}), standards_before)
+            "standards": standards_table(
+                data.get(key, {}), prefill["standards_before"], prefill.get("evidence")
+            )
             if key == NextSemesterForm.key
             else None,
+            "support": support_table(request) if key == RequestForm.key else None,
+            "projection": projected(request, prefill, amount) if key == RequestForm.key else None,
+            "team_before": prefill.get("team_before") if key == RequestForm.key else None,
+            # None when the section holds nothing: no report, no column to fill.
+            "explanations": explanations(data[key]) if data.get(key) else None,
             "comments": (comments or {}).get(key),
         }
         for key, form in SECTIONS.items()

@@ -91,11 +91,17 @@ def edit_context(request, report, startup, *, bound: dict | None = None, missing
         submitted = ReportVersion.objects.get(report=report, number=version.number - 1)
         for comment in submitted.comments.all():
             comments.setdefault(comment.section, []).append(comment)
+    prefill = report_prefill(
+        startup,
+        semester=report.period,
+        today=timezone.localdate(),
+        previous_sections=previous_sections(report),
+    )
     forms = []
     for key, form_class in SECTIONS.items():
         section = sections.get(key)
         form = (bound or {}).get(key) or form_class(
-            initial=section.data if section else {}, prefix=key
+            initial=section.data if section else {}, prefix=key, objectives=prefill["objectives"]
         )
         forms.append({"key": key, "form": form, "section": section, "comments": comments.get(key)})
     return {
@@ -104,12 +110,7 @@ def edit_context(request, report, startup, *, bound: dict | None = None, missing
         "version": version,
         "forms": forms,
         "progress": progress(sections),
-        "prefill": report_prefill(
-            startup,
-            semester=report.period,
-            today=timezone.localdate(),
-            previous_sections=previous_sections(report),
-        ),
+        "prefill": prefill,
         "missing": missing,
         "deadline": report_deadline(startup, today=timezone.localdate()),
         "today": timezone.localdate(),
@@ -226,7 +227,7 @@ def detail(request, slug, semester, *, review_form=None):
         "version": version,
         "versions": versions,
         "prefill": prefill,
-        "sections": reading(sections, prefill["standards_before"], comments),
+        "sections": reading(sections, prefill, comments),
         "can_review": roles.staff
         and report.status == ReportStatus.SUBMITTED
         and version == versions[-1],

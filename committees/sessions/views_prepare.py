@@ -130,7 +130,7 @@ def review_context(request, session, roles, review, *, form=None, conflict_form=
     sections = []
     if version:
         data = {section.key: section.data for section in version.sections.all()}
-        sections = reading(data, version.prefill["standards_before"])
+        sections = reading(data, version.prefill)
     assessment = Assessment.objects.filter(review=review, member=me).first() if me else None
     if form is None and me:
         initial = {"notes": assessment.notes if assessment else ""}

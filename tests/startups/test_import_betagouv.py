@@ -144,6 +144,20 @@ def test_fast_co_funding_becomes_a_round(imported):
     assert funding_round.contributions.get().funder == "Fonds FAST"
 
 
+def test_declarations_that_evidence_the_standards_are_kept(imported):
+    benefriches = Startup.objects.get(slug="benefriches")
+    assert benefriches.accessibility_status == "non conforme"
+    assert benefriches.risk_analysis is True
+    assert benefriches.risk_analysis_url == (
+        "https://github.com/incubateur-ademe/benefriches/blob/main/SECURITY.md"
+    )
+    assert benefriches.secure_service is True
+    assert benefriches.dashlord_url == "https://dashlord.incubateur.ademe.fr/startup/benefriches"
+    declared = Startup.objects.exclude(accessibility_status="").count()
+    assert declared == 163  # every file that declares one (grep -c in the snapshot)
+    assert Startup.objects.filter(risk_analysis=False).count() == 76
+
+
 def test_empty_strings_are_empty_values(imported):
     startup = Startup.objects.get(slug="1000.jours")
     assert all(url.startswith("https://") for _, url in startup.links)

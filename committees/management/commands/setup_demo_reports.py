@@ -27,8 +27,9 @@ from startups.management.commands.setup_demo import (
 )
 from startups.models import Incubator, IncubatorStaff, Organisation, Startup
 
-from ...enums import DocumentKind, MemberRole, ReportStatus
+from ...enums import DocumentKind, MemberRole, ReportStatus, Standard
 from ...models import Committee, CommitteeMember, Review, SemesterReport, Session
+from ...reports.prefill import report_prefill
 from ...reports.sections import SECTIONS
 from ...reports.services import (
     report_accept,
@@ -56,14 +57,15 @@ QUORUM = 2
 
 
 def standards(now: str, next_: str) -> dict[str, str]:
-    """The five beta.gouv.fr standards, each 'yes'/'partly'/'no' today and in six months,
-    written as two strings of five letters: y, p, n (stats, open source, budget,
-    accessibility, security)."""
-    names = ["stats", "open_source", "budget", "accessibility", "security"]
+    """The programme's standards, each 'yes'/'partly'/'no' today and in six months, written as
+    two strings of one letter per standard, in the order of `Standard`: y, p, n."""
     letters = {"y": "yes", "p": "partly", "n": "no"}
     data = {}
-    for name, today, later in zip(names, now, next_, strict=True):
-        data[f"{name}_now"], data[f"{name}_next"] = letters[today], letters[later]
+    for standard, today, later in zip(Standard, now, next_, strict=True):
+        data[f"{standard.value}_now"], data[f"{standard.value}_next"] = (
+            letters[today],
+            letters[later],
+        )
     return data
 
 
@@ -78,6 +80,8 @@ class DemoReport:
     comments: dict[str, str] = field(default_factory=dict)
     revised: dict[str, dict[str, str]] = field(default_factory=dict)
     default_amount: str = "350000"
+    # The team's explanation of each of the last committee's objectives, by due date.
+    explanations: tuple[str, ...] = ()
 
 
 REPORTS = [
@@ -86,6 +90,12 @@ REPORTS = [
     DemoReport(
         "gestion.subventions.locales",
         ReportStatus.SUBMITTED,
+        explanations=(
+            "Dépassé : les demandes déposées par mois ont été multipliées par plus de quatre "
+            "depuis le lancement de janvier.",
+            "En bonne voie si la généralisation à toutes les préfectures se fait pour la "
+            "campagne DETR 2027.",
+        ),
         sections={
             "identity": {
                 "pitch": "Permettre aux agents des préfectures d’instruire et de programmer les "
@@ -133,6 +143,10 @@ REPORTS = [
                 "vision": "Toutes les préfectures programment et suivent les subventions aux "
                 "collectivités dans Turgot, et la DGCL publie les bilans des dotations en "
                 "quelques jours au lieu de plusieurs mois.",
+                "market_estimate": "Effectifs des bureaux des dotations transmis par la DGCL "
+                "en 2025 ; collectivités bénéficiaires de la DETR 2024.",
+                "changes": "La loi de finances 2027 fusionne deux dotations : une campagne de "
+                "plus à programmer dans l’outil.",
                 "market_size": "Environ 1 500 agents dans 101 préfectures et leurs "
                 "sous-préfectures ; 16 000 collectivités bénéficiaires.",
                 "priority_1": "Généraliser le déploiement à toutes les préfectures pour la "
@@ -140,13 +154,22 @@ REPORTS = [
                 "criterion_1": "80 préfectures ont programmé leur campagne 2027 dans Turgot.",
                 "priority_2": "Suivre l’exécution financière jusqu’au paiement.",
                 "criterion_2": "Moins de 20 % des agents déclarent encore un tableur de suivi.",
-                **standards("pyppy", "yyyyy"),
+                **standards("pyypyyypppy", "yyyyyyyyypy"),
             },
             "request": {
                 "breakdown": "Comme le budget prévisionnel saisi dans Comité.",
                 "team": "Une intrapreneure DGCL, un coach, trois développeurs, une designer, "
                 "un chargé de déploiement.",
-                "support": "Une instruction de la DGCL aux préfets pour la campagne 2027.",
+                "team_size": "6.5",
+                "scenarios": "Avec le budget demandé : toutes les préfectures pour la campagne "
+                "2027. Avec les trois quarts : le déploiement sans le suivi jusqu’au paiement. "
+                "Avec la moitié : la maintenance et les départements déjà équipés.",
+                "support_sponsor_needs": "Une instruction de la DGCL aux préfets pour la "
+                "campagne 2027.",
+                "support_sponsor_objectives": "80 préfectures programment dans Turgot.",
+                "support_incubator_needs": "Un coach à mi-temps et l’appui juridique pour "
+                "l’export Chorus.",
+                "support_incubator_objectives": "L’export vers Chorus ouvert avant juin.",
                 "blockers": "L’accès à l’API de Chorus pour l’export des engagements.",
                 "without_funding": "Le déploiement s’arrête aux départements pilotes ; les "
                 "autres préfectures gardent leurs tableurs pour la campagne 2027.",
@@ -189,16 +212,19 @@ REPORTS = [
                 "vision": "Être le point d’entrée public de l’alternance pour les candidats et "
                 "les petites entreprises.",
                 "market_size": "Environ 850 000 entrées en apprentissage par an.",
+                "market_estimate": "Entrées en apprentissage 2025 publiées par la DARES.",
+                "changes": "La baisse de l’aide à l’embauche des apprentis réduit les offres "
+                "des petites entreprises.",
                 "priority_1": "Refondre l’espace recruteur.",
                 "criterion_1": "Deux fois plus d’offres déposées directement par des "
                 "entreprises de moins de 50 salariés.",
-                **standards("yyppy", "yyyyy"),
+                **standards("yyypyyyyppy", "yyyyyyyyyyy"),
             },
             "request": {
                 "breakdown": "Une développeuse de plus pour l’espace recruteur.",
                 "team": "Un intrapreneur DGEFP, une cheffe de produit, quatre développeurs, "
                 "un designer, deux chargés de déploiement.",
-                "support": "",
+                "team_size": "7",
                 "blockers": "",
                 "without_funding": "Le service reste en maintenance, sans nouvelle fonctionnalité.",
             },
@@ -267,18 +293,24 @@ REPORTS = [
                 "vision": "Chaque étudiant en difficulté trouve un psychologue en moins d’une "
                 "semaine, où qu’il étudie.",
                 "market_size": "2,9 millions d’étudiants.",
+                "market_estimate": "Effectifs de l’enseignement supérieur 2025-2026 (SIES).",
                 "priority_1": "Recruter des psychologues dans les territoires sous-dotés.",
                 "criterion_1": "Un rendez-vous disponible sous sept jours dans 90 % des "
                 "départements.",
                 "priority_2": "Mesurer l’effet des séances avec la DGESIP.",
                 "criterion_2": "Premiers résultats de l’évaluation publiés.",
-                **standards("yyyyy", "yyyyy"),
+                **standards("yyyyyyyyypy", "yyyyyyyyyyy"),
             },
             "request": {
                 "breakdown": "Comme le budget prévisionnel saisi dans Comité.",
                 "team": "Une intrapreneure DGESIP, un coach, deux développeurs, une chargée "
                 "de communication, une chargée de déploiement.",
-                "support": "Le relais des universités pour la campagne de rentrée.",
+                "team_size": "4.5",
+                "support_sponsor_needs": "Le relais des universités pour la campagne de rentrée.",
+                "support_sponsor_objectives": "Toutes les universités annoncent le service à la "
+                "rentrée.",
+                "support_partners_needs": "Les CROUS pour les données de logement.",
+                "support_partners_objectives": "Un parcours logement complet.",
                 "blockers": "",
                 "without_funding": "Le dispositif continue, mais sans outil de facturation "
                 "les universités reviennent aux factures papier.",
@@ -318,15 +350,19 @@ REPORTS = [
                 "vision": "Chaque commune confrontée à un dépôt sauvage engage une procédure "
                 "en moins d’une heure.",
                 "market_size": "35 000 communes.",
+                "market_estimate": "Les communes de France métropolitaine et d’outre-mer "
+                "(INSEE, code officiel géographique).",
                 "priority_1": "Étendre le service à dix départements avec la gendarmerie.",
                 "criterion_1": "600 procédures rédigées.",
-                **standards("nyppp", "yyyyy"),
+                **standards("nyyppypnpnp", "yyyyyyyypyy"),
             },
             "request": {
                 "breakdown": "",
                 "team": "Un intrapreneur de la gendarmerie, une coach, deux développeurs, "
                 "une juriste.",
-                "support": "Le relais de l’Association des maires de France.",
+                "team_size": "5",
+                "support_partners_needs": "Le relais de l’Association des maires de France.",
+                "support_partners_objectives": "500 communes utilisatrices.",
                 "blockers": "",
                 "without_funding": "Le service reste ouvert aux quatre départements pilotes.",
             },
@@ -468,6 +504,12 @@ class Command(BaseCommand):
             "amount": self.amount(startup, semester, demo.default_amount),
             "duration_months": "6",
         }
+        if demo.explanations:
+            objectives = report_prefill(startup, semester=semester, today=self.today)
+            sections["last_semester"] |= {
+                f"explanation_{row['pk']}": text
+                for row, text in zip(objectives["objectives"], demo.explanations, strict=False)
+            }
         self.save(report, sections, team)
         report_submit(report=report, by=team, today=self.today)
         if demo.comments:
