@@ -92,7 +92,8 @@ def compare_versions(
     for key, form in SECTIONS.items():
         section = SectionComparison(key=key, title=form.title, comments=comments.get(key, []))
         before, after = old.get(key, {}), new.get(key, {})
-        for name, form_field in form().fields.items():
+        # Bound to both, so that the fields made from the content (one per objective) count.
+        for name, form_field in form(data={**before, **after}).fields.items():
             was, now = shown(form_field, before.get(name)), shown(form_field, after.get(name))
             if was.strip() != now.strip():
                 section.changes.append(FieldChange(form_field.label, *word_diff(was, now)))

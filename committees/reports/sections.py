@@ -5,11 +5,11 @@ format of what is typed is checked); submitting checks each section with its req
 What Comité already knows (phase, objectives, metrics, money) is not typed in: see prefill.py.
 """
 
+import datetime
 import re
 from decimal import Decimal, InvalidOperation
 
 from django import forms
-from django.template.defaultfilters import date as format_date
 from dsfr.forms import DsfrBaseForm
 
 from accounts import limits
@@ -111,17 +111,21 @@ class LastSemesterForm(SectionForm):
         or posted (an objective of an earlier reading keeps its text)."""
         labels = {
             str(row["pk"]): f"Objectif « {row['metric']} » au "
-            f"{format_date(row['due_on'], 'd/m/Y')} : pourquoi atteint, manqué ou dépassé"
+            f"{datetime.date.fromisoformat(str(row['due_on'])):%d/%m/%Y} : pourquoi atteint, "
+            "manqué ou dépassé"
             for row in self.objectives
             if row.get("pk")
         }
         prefix = f"{self.prefix}-" if self.prefix else ""
-        names = [name.removeprefix(prefix) for name in (*self.data, *self.initial)]
-        known = [m[1] for name in names if (m := EXPLANATION.fullmatch(name))]
-        for pk in list(dict.fromkeys([*labels, *known]))[:MAX_EXPLANATIONS]:
-            self.fields[f"explanation_{pk}"] = text(
+        given = [name.removeprefix(prefix) for name in (*self.data, *self.initial)]
+        known = [m[1] for name in given if (m := EXPLANATION.fullmatch(name))]
+        names = [f"explanation_{pk}" for pk in dict.fromkeys([*labels, *known])]
+        for name in names[:MAX_EXPLANATIONS]:
+            pk = name.removeprefix("explanation_")
+            self.fields[name] = text(
                 labels.get(pk, "Explication d’un objectif"), required=False, rows=2
             )
+        self.order_fields(names)  # each objective first, then the overall reading
 
 
 class ImpactForm(SectionForm):

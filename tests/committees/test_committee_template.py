@@ -57,7 +57,9 @@ def test_each_objective_gets_the_team_s_explanation_beside_its_figures(
     prefill = report_prefill(startup, semester=SEMESTER, today=TODAY)
     form = LastSemesterForm(objectives=prefill["objectives"], prefix="last_semester")
     assert f"explanation_{objective.pk}" in form.fields
-    assert "Dossiers déposés" in form.fields[f"explanation_{objective.pk}"].label
+    label = form.fields[f"explanation_{objective.pk}"].label
+    assert label.startswith(f"Objectif « Dossiers déposés » au {SEMESTER.end:%d/%m/%Y}")
+    assert list(form.fields)[0] == f"explanation_{objective.pk}"
     write(
         startup,
         intrapreneur,
