@@ -187,3 +187,36 @@ def test_the_demo_accounts_are_refused_in_production(db, settings):
     settings.PRODUCTION = True
     with pytest.raises(CommandError, match="pas en production"):
         call_command("setup_demo", stdout=StringIO())
+
+
+def test_each_filed_demo_report_gives_sponsors_every_item_of_the_committee_template(portfolio):
+    """What a sponsor reading the demo session's pack finds for every startup that filed a
+    report (the dossiers are the pack's parts)."""
+    from committees.documents.dossiers import dossier_html
+    from tests.committees.test_committee_template import text_of
+
+    run("setup_demo_reports")
+    session = Session.objects.get(committee__name=COMMITTEE)
+    filed = [
+        review
+        for review in session.reviews.select_related("startup")
+        if ReportVersion.objects.filter(
+            report__startup=review.startup, submitted_at__isnull=False
+        ).exists()
+    ]
+    assert len(filed) >= 3
+    for review in filed:
+        text = text_of(dossier_html(review))
+        for item in (
+            "Objectifs fixés au dernier comité",
+            "Explication de l’équipe",
+            "Coût par unité d’impact projeté",
+            "Exécution du tour en cours",
+            "Qui finance ce tour",
+            "Standards du programme beta.gouv.fr",
+            "Soutien attendu de chaque acteur",
+            "Taille de l’équipe (équivalents temps plein)",
+            "mois dans cette phase",
+            "Comment la taille du marché est estimée",
+        ):
+            assert item in text, f"{review.startup.slug}: « {item} » missing"

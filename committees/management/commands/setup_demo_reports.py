@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from metrics.enums import BudgetNature
+from metrics.startup_metrics import startup_efficiency, startup_money, startup_series
 from startups.management.commands.setup_demo import (
     DEMO_ACCOUNTS,
     DEMO_INCUBATOR,
@@ -179,6 +180,10 @@ REPORTS = [
     DemoReport(
         "la-bonne-alternance",
         ReportStatus.CHANGES_REQUESTED,
+        explanations=(
+            "Atteint : les candidatures envoyées par mois ont progressé avec l’ouverture aux CFA.",
+            "En retrait : la baisse des aides à l’embauche réduit les offres ; nous visons les grandes entreprises.",
+        ),
         sections={
             "identity": {
                 "pitch": "Permettre aux jeunes de trouver une formation et une entreprise "
@@ -225,6 +230,9 @@ REPORTS = [
                 "team": "Un intrapreneur DGEFP, une cheffe de produit, quatre développeurs, "
                 "un designer, deux chargés de déploiement.",
                 "team_size": "7",
+                "support_sponsor_needs": "Les données des contrats d’apprentissage de la DGEFP, "
+                "chaque semaine.",
+                "support_sponsor_objectives": "Des offres à jour à moins de sept jours.",
                 "blockers": "",
                 "without_funding": "Le service reste en maintenance, sans nouvelle fonctionnalité.",
             },
@@ -255,6 +263,10 @@ REPORTS = [
     DemoReport(
         "sante-psy-etudiant",
         ReportStatus.ACCEPTED,
+        explanations=(
+            "Atteint grâce au relais des services de santé universitaires.",
+            "En bonne voie : la campagne de rentrée a doublé les séances réservées.",
+        ),
         sections={
             "identity": {
                 "pitch": "Permettre aux étudiants de consulter gratuitement un psychologue "
@@ -320,6 +332,10 @@ REPORTS = [
     DemoReport(
         "envirogend",
         ReportStatus.ACCEPTED,
+        explanations=(
+            "Manqué de peu : le déploiement dans quatre départements a pris un trimestre de plus.",
+            "En bonne voie avec les brigades formées cet automne.",
+        ),
         sections={
             "identity": {
                 "pitch": "Permettre aux maires de sanctionner les dépôts sauvages, grâce à un "
@@ -504,12 +520,13 @@ class Command(BaseCommand):
             "amount": self.amount(startup, semester, demo.default_amount),
             "duration_months": "6",
         }
-        if demo.explanations:
-            objectives = report_prefill(startup, semester=semester, today=self.today)
-            sections["last_semester"] |= {
-                f"explanation_{row['pk']}": text
-                for row, text in zip(objectives["objectives"], demo.explanations, strict=False)
-            }
+        prefill = report_prefill(startup, semester=semester, today=self.today)
+        sections["last_semester"] |= {
+            f"explanation_{row['pk']}": text
+            for row, text in zip(prefill["objectives"], demo.explanations, strict=False)
+        }
+        if impact := self.targeted_impact(startup):
+            sections["request"].setdefault("targeted_impact", impact)
         self.save(report, sections, team)
         report_submit(report=report, by=team, today=self.today)
         if demo.comments:
@@ -526,6 +543,17 @@ class Command(BaseCommand):
     def save(self, report, sections, team):
         for key, data in sections.items():
             report_section_save(report=report, key=key, data=cleaned(key, data), by=team)
+
+    def targeted_impact(self, startup) -> str | None:
+        """What the team aims at for the period asked: its last semester's impact and 15 %."""
+        series = startup_series(startup, today=self.today)
+        budget_lines, rounds = startup_money(startup)
+        last = startup_efficiency(
+            series, budget_lines=budget_lines, rounds=rounds, today=self.today
+        ).last
+        if last is None or not last.impact:
+            return None
+        return str((last.impact * Decimal("1.15")).quantize(Decimal("1")))
 
     def amount(self, startup, semester, default: str) -> str:
         """What the team's budget forecast for the next semester adds up to, if it has one."""

@@ -224,6 +224,33 @@ STARTUPS = [
         stops_months_ago=4,
     ),
     DemoStartup(
+        "envirogend",
+        (
+            north_star(
+                "Procédures rédigées",
+                "procédures",
+                "Procédures administratives contre un dépôt sauvage rédigées par une commune "
+                "dans l’outil au cours du mois.",
+                8,
+                31,
+            ),
+            active_users(
+                "Agents communaux actifs mensuels",
+                "Maires et agents ayant ouvert ou complété au moins une procédure dans le mois.",
+                20,
+                85,
+            ),
+            rate(
+                "Procédures abouties",
+                Dimension.IMPACTFUL,
+                "Part des procédures closes par une sanction ou une réparation par l’auteur.",
+                22,
+                27,
+            ),
+        ),
+        cost_per_unit=("3900", "3400", "3050"),  # a young service whose cost per unit falls
+    ),
+    DemoStartup(
         "sante-psy-etudiant",
         (
             north_star(
@@ -374,13 +401,16 @@ class Command(BaseCommand):
         return metric
 
     def objectives(self, metric, series, slug, months, today):
-        """A target met six months ago (or missed, when the trend goes down) and the next one,
-        set for the end of the next semester: a north star followed with a growth target."""
+        """A target met six months ago (or missed, when the trend goes down), one for the end
+        of this semester (which the last committee set and the report explains) and the next
+        one, set for the end of the next semester: a north star followed with a growth
+        target."""
         values = monthly_values(slug, series, months)
         past_due = Semester.of(today) - 1
         index = months.index(past_due.months[-1])
         targets = [
             (past_due.end, values[index - 6] * Decimal("1.08")),
+            (Semester.of(today).end, values[-1] * Decimal("1.05")),
             ((Semester.of(today) + 1).end, values[-1] * Decimal("1.15")),
         ]
         for due_on, target in targets:
