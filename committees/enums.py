@@ -104,6 +104,21 @@ class Outcome(models.TextChoices):
     ADJUST = "adjust", "Ajuster"
     STOP = "stop", "Arrêter"
 
+    @property
+    def meaning(self) -> str:
+        """What the decision means for the startup (DESIGN §1 and §5b)."""
+        return OUTCOME_MEANINGS[self]
+
+
+OUTCOME_MEANINGS = {
+    Outcome.REFINANCE: "Le même budget ou un budget plus élevé, pour six mois de plus.",
+    Outcome.ADJUST: "Un budget réduit, ou un budget provisoire d’un à deux mois en attendant "
+    "des preuves, ou des conditions (périmètre, équipe).",
+    Outcome.STOP: "La fin du financement. Faute d’impact, le produit s’arrête ou pivote et "
+    "l’équipe écrit un post-mortem ; faute de budget, l’arrêt peut mener à une période de "
+    "sauvegarde, à un nouveau sponsor ou à la maintenance.",
+}
+
 
 class ReviewStatus(models.TextChoices):
     """One agenda item in a session: pending → voting → voted → decided."""
@@ -126,6 +141,13 @@ GRID = (
     ("resources", "Les moyens sont cohérents avec les objectifs"),
     ("impact_driven", "L’équipe est pilotée par l’impact"),
     ("adjusts", "L’équipe sait s’ajuster"),
+)
+
+# The grid's questions in the programme's three blocks, by key: each question in one block.
+GRID_BLOCKS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Les six derniers mois", ("positioning", "usable_useful_used", "targets_met", "cost_known")),
+    ("Les six prochains mois", ("targets_relevant", "cost_projected", "priorities")),
+    ("Besoins et arbitrages", ("resources", "impact_driven", "adjusts")),
 )
 
 

@@ -13,6 +13,9 @@ Decisions, also said on the page:
 - funnel: a startup reached a phase when one of its recorded phases has that lifecycle; the
   median time counts finished stays only (a stay still running would shorten it);
 - comparable startups: same north-star unit (case and spaces ignored), last full semester;
+  a semester whose impact was measured in part has no cost per impact and no change is
+  computed from it (`figures.trajectory`), so a metric started in December is never "worsened"
+  or "improved" by it;
 - ready for acceleration: only what can be computed is computed (see `AccelerationCheck`).
 """
 

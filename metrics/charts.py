@@ -6,13 +6,15 @@ say what the chart shows, the same figures in a data table beside it). SVG text 
 the page's font in WeasyPrint: every <text> sets `font-family` itself (FONT).
 
 Everything is plain values (Decimal in, floats rounded to 0.1 px out), unit-tested without a
-browser in tests/metrics/test_charts.py.
+browser in tests/metrics/test_charts.py. Labels are placed from an upper estimate of their width
+(`text_width`): inside the viewBox, which the PDF clips, and off each other.
 """
 
 import datetime
 import math
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from html import escape
 
@@ -201,18 +203,114 @@ class Point:
     label: str = ""
 
     @property
-    def label_x(self) -> float:
-        return round(self.x + 8, 1)
-
-    @property
-    def label_y(self) -> float:
-        return round(self.y - 8, 1)
-
-    @property
     def diamond(self) -> str:
         """An objective's marker: a shape, not only a colour."""
         r = 6
         return f"M{self.x} {self.y - r}L{self.x + r} {self.y}L{self.x} {self.y + r}L{self.x - r} {self.y}Z"
+
+
+# Labels: kept inside the chart (the PDF clips what leaves the viewBox) and off each other -------
+
+EM_WIDTH = 0.6  # Marianne's digits are 0.6 em wide, its letters and spaces mostly narrower
+LABEL_PAD = 2
+
+
+def text_width(text: str, size: float) -> float:
+    """An upper estimate of a label's width: no font metrics on the server."""
+    return round(len(text) * size * EM_WIDTH, 1)
+
+
+@dataclass(frozen=True)
+class Label:
+    """A <text> of a chart: (`x`, `y`) its anchor point on the baseline, `anchor` its
+    text-anchor, `size` its font-size."""
+
+    x: float
+    y: float
+    text: str
+    anchor: str = "middle"
+    size: int = 12
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        """(left, top, right, bottom), with an ascent of 0.75 em and a descent of 0.25 em."""
+        width = text_width(self.text, self.size)
+        left = self.x - {"start": 0, "middle": width / 2, "end": width}[self.anchor]
+        return (left, self.y - 0.75 * self.size, left + width, self.y + 0.25 * self.size)
+
+    def within(self, width: float) -> "Label":
+        """The label moved sideways, no more than needed, to stay inside [0, width]."""
+        left, _, right, _ = self.box
+        shift = max(0, LABEL_PAD - left) or min(0, width - LABEL_PAD - right)
+        return replace(self, x=round(self.x + shift, 1))
+
+
+def overlap(a: tuple, b: tuple) -> float:
+    """The area two boxes (left, top, right, bottom) share."""
+    return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def crosses(box: tuple, x1: float, y1: float, x2: float, y2: float) -> bool:
+    """Whether the segment crosses the box (sampled: labels are small, segments short)."""
+    return any(
+        box[0] <= x1 + (x2 - x1) * t / 20 <= box[2] and box[1] <= y1 + (y2 - y1) * t / 20 <= box[3]
+        for t in range(21)
+    )
+
+
+def x_axis_labels(ticks: Sequence[Tick], y: float, width: float) -> list[Label]:
+    """The x ticks' labels, centred under their ticks, but the first and last pulled inside."""
+    return [Label(tick.position, y, tick.label).within(width) for tick in ticks]
+
+
+# Around a point: above right first, then the other corners, then straight above or below.
+AROUND = ((8, -8, "start"), (-8, -8, "end"), (8, 16, "start"), (-8, 16, "end"))
+AROUND += ((0, -10, "middle"), (0, 22, "middle"))
+
+
+def place_labels(
+    points: Sequence[Point],
+    *,
+    size: int,
+    bounds: tuple[float, float, float, float],
+    obstacles: Sequence[tuple] = (),
+    segments: Sequence[tuple] = (),
+) -> list[Label]:
+    """One label per point (its `label`), in order, each at the first place around it that
+    stays inside `bounds` and covers no other label, point, nor `obstacles` (boxes); failing
+    that, where it covers least; crossing one of the line's `segments` only when it must."""
+    marks = [(p.x - 5, p.y - 5, p.x + 5, p.y + 5) for p in points]
+    placed: list[Label] = []
+    for index, point in enumerate(points):
+        taken = [*obstacles, *marks[:index], *marks[index + 1 :], *(label.box for label in placed)]
+        candidates = [
+            Label(point.x + dx, point.y + dy, point.label, a, size) for dx, dy, a in AROUND
+        ]
+        # min keeps the first of equals: the preferred place.
+        best = min(candidates, key=lambda label: placement_cost(label, bounds, taken, segments))
+        placed.append(replace(best, x=round(best.x, 1), y=round(best.y, 1)))
+    return placed
+
+
+def placement_cost(label: Label, bounds: tuple, taken: Sequence[tuple], segments: Sequence[tuple]):
+    """How bad a label's place is: first how far it leaves `bounds` and how much of the `taken`
+    boxes it covers, then how many of the line's `segments` it crosses."""
+    box = label.box
+    outside = max(0, bounds[0] - box[0], box[2] - bounds[2])
+    outside += max(0, bounds[1] - box[1], box[3] - bounds[3])
+    covered = sum(overlap(box, other) for other in taken)
+    return (outside * 100 + covered, sum(crosses(box, *segment) for segment in segments))
+
+
+def path_segments(path: str) -> list[tuple[float, float, float, float]]:
+    """The straight segments of an SVG path made of M and L commands."""
+    segments, last = [], None
+    for command, x, y in re.findall(r"([ML])(-?[\d.]+) (-?[\d.]+)", path):
+        here = (float(x), float(y))
+        if command == "L" and last:
+            segments.append((*last, *here))
+        last = here
+    return segments
 
 
 def month_index(month: datetime.date) -> int:
@@ -260,6 +358,24 @@ class LineChart:
     @property
     def is_empty(self) -> bool:
         return not self.points and not self.targets
+
+    @property
+    def x_labels(self) -> list[Label]:
+        return x_axis_labels(self.x_ticks, self.plot.x_labels_y, self.width)
+
+    @property
+    def change_labels(self) -> list[Label]:
+        """Each definition change's label at the top of its line: on its right, or its left
+        near the right edge; a line below the one before when they would overlap."""
+        labels: list[Label] = []
+        for change in self.changes:
+            label = Label(change.position + 4, self.plot.change_labels_y, change.label, "start", 10)
+            if label.box[2] > self.width - LABEL_PAD:
+                label = replace(label, x=change.position - 4, anchor="end")
+            while any(overlap(label.box, other.box) for other in labels):
+                label = replace(label, y=label.y + 12)
+            labels.append(label.within(self.width))
+        return labels
 
     # One element per month: written here rather than by the template engine or format_html
     # (60 months × 10 metrics took 100 ms of a page there). Numbers are floats; text is escaped.
@@ -333,12 +449,16 @@ def line_chart(
         return chart
     months = [month_index(m) for m, _ in values] + [month_index(m) for m, _ in targets]
     first, last = min(months), max(months)
-    x = Scale(first, last, plot.left, plot.right)
     numbers = [v for _, v in values] + [t for _, t in targets]
     ticks = nice_ticks(min(0, *numbers), max(0, *numbers))
+    y_labels = [format_compact(t) for t in ticks]
+    # Room on the left for the widest y label, which ends 8 px before the plot.
+    widest = max(text_width(text, 12) for text in y_labels)
+    plot = chart.plot = replace(plot, left=max(plot.left, math.ceil(widest) + 8 + LABEL_PAD))
+    x = Scale(first, last, plot.left, plot.right)
     y = Scale(float(ticks[0]), float(ticks[-1]), plot.bottom, plot.top)
     chart.x_ticks = month_ticks(first, last, x)
-    chart.y_ticks = [Tick(y(t), format_compact(t)) for t in ticks]
+    chart.y_ticks = [Tick(y(t), text) for t, text in zip(ticks, y_labels, strict=True)]
     chart.zero = y(0) if ticks[0] < 0 else None
     segment: list[str] = []
     previous = None
@@ -412,6 +532,37 @@ class TrajectoryChart:
     def is_empty(self) -> bool:
         return not self.points
 
+    @property
+    def x_labels(self) -> list[Label]:
+        return x_axis_labels(self.x_ticks, self.plot.x_labels_y, self.width)
+
+    @property
+    def y_title_label(self) -> Label:
+        return Label(8, 14, "Coût du semestre", "start")
+
+    @property
+    def x_title_label(self) -> Label:
+        return Label(self.plot.right, self.height - 4, self.x_title, "end").within(self.width)
+
+    @property
+    def iso_labels(self) -> list[Label]:
+        return [
+            Label(line.lx, line.ly, line.label, line.anchor, 11).within(self.width)
+            for line in self.iso_lines
+        ]
+
+    @property
+    def point_labels(self) -> list[Label]:
+        """Each semester's name beside its point, inside the chart, above the x axis, off
+        the other names, points, cost-per-unit labels and axis titles."""
+        return place_labels(
+            self.points,
+            size=12,
+            bounds=(LABEL_PAD, LABEL_PAD, self.width - LABEL_PAD, self.plot.bottom - LABEL_PAD),
+            obstacles=[label.box for label in (*self.iso_labels, self.y_title_label)],
+            segments=path_segments(self.path),
+        )
+
 
 def iso_costs(costs_per_unit: Sequence[Decimal], fallback: Decimal) -> list[Decimal]:
     """The cost-per-unit lines to draw (10ⁿ and 4 × 10ⁿ €), around the data's range."""
@@ -431,23 +582,31 @@ def iso_costs(costs_per_unit: Sequence[Decimal], fallback: Decimal) -> list[Deci
 def trajectory_chart(
     figures: Sequence, *, unit: str, width: int = 640, height: int = 340
 ) -> TrajectoryChart:
-    """x = impact units of the semester, y = its cost; one point a semester, joined in order,
-    with lines of constant cost per unit through the origin behind them."""
-    known = [f for f in figures if f.cost is not None and f.impact is not None and f.complete]
+    """x = impact units of the semester, y = its cost; one point a semester (in order, the
+    line joining consecutive semesters only), with lines of constant cost per unit through the
+    origin behind them. A semester whose impact was measured in part has no point (its one
+    month of impact against a whole semester's cost would read as a cost per unit): the
+    description names it."""
+    plotted = [f.cost is not None and f.impact is not None and f.complete for f in figures]
+    known = [f for f, shown in zip(figures, plotted, strict=True) if shown]
+    left_out = [f"{f.semester} ({f.measured_in_part})" for f in figures if not f.complete]
+    without = f" Sans point : {', '.join(left_out)}." if left_out else ""
     plot = Box(left=72, top=36, right=width - 24, bottom=height - 44)
     title = f"Trajectoire : coût et {unit} par semestre"
     chart = TrajectoryChart(
         title=title, desc="", width=width, height=height, plot=plot, x_title=f"{unit} du semestre"
     )
     if not known:
-        chart.desc = "Aucun semestre n’a à la fois un coût et des unités d’impact connus."
+        chart.desc = (
+            "Aucun semestre n’a à la fois un coût et un impact mesuré sur les six mois." + without
+        )
         return chart
     parts = [
         f"{f.semester} : {format_number(f.impact)} {unit} pour {format_euros(f.cost)}"
         + (f", soit {format_euros(f.cost_per_unit)} par unité" if f.cost_per_unit else "")
         for f in known
     ]
-    chart.desc = "Coût et impact semestre après semestre. " + " ; ".join(parts) + "."
+    chart.desc = "Coût et impact semestre après semestre. " + " ; ".join(parts) + "." + without
     x_ticks = nice_ticks(min(0, *(f.impact for f in known)), max(0, *(f.impact for f in known)))
     y_ticks = nice_ticks(min(0, *(f.cost for f in known)), max(0, *(f.cost for f in known)))
     x = Scale(float(x_ticks[0]), float(x_ticks[-1]), plot.left, plot.right)
@@ -455,7 +614,12 @@ def trajectory_chart(
     chart.x_ticks = [Tick(x(t), format_compact(t)) for t in x_ticks]
     chart.y_ticks = [Tick(y(t), format_compact(t) + NNBSP + "€") for t in y_ticks]
     chart.points = [Point(x(f.impact), y(f.cost), str(f.semester)) for f in known]
-    chart.path = "".join(f"{'M' if i == 0 else 'L'}{p.x} {p.y}" for i, p in enumerate(chart.points))
+    # Joined across a semester without a point, the line would read as one semester's step.
+    chart.path = "".join(
+        f"{'L' if i and plotted[i - 1] else 'M'}{x(f.impact)} {y(f.cost)}"
+        for i, f in enumerate(figures)
+        if plotted[i]
+    )
     x_max, y_max = x_ticks[-1], y_ticks[-1]
     if x_max <= 0 or y_max <= 0:
         return chart

@@ -149,6 +149,16 @@ class SemesterFigures:
         """Whether the impact was measured on the six months that the cost pays for."""
         return self.months_measured == 6
 
+    @property
+    def measured_in_part(self) -> str:
+        """Why a semester has no cost per unit, as the note under the table and the chart's
+        description say it ("" when its impact was measured on all six months)."""
+        if self.complete:
+            return ""
+        if not self.months_measured:
+            return "aucun mois mesuré"
+        return f"impact mesuré sur {self.months_measured} mois seulement"
+
 
 def increasing_returns(
     previous: "SemesterFigures", cost: Decimal | None, impact: Decimal | None
@@ -173,7 +183,8 @@ def trajectory(
     A semester counts only when its impact was measured on all six months: a metric started
     in December would otherwise set a whole semester's cost against one month of impact, and
     the next semester would show a fall that never happened. Such a semester keeps its cost
-    and impact but has no cost per unit, and nothing is compared with it."""
+    and impact but has no cost per unit, and nothing is compared with it: the next semester
+    has no change and no increasing-returns verdict (the one after it is compared again)."""
     figures: list[SemesterFigures] = []
     for semester in semesters:
         cost, source = semester_cost(semester, budget_lines, rounds)

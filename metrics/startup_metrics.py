@@ -67,6 +67,21 @@ class MetricSeries:
         return current.valid_from if older else None
 
     @property
+    def definition_changes(self) -> list[tuple[MetricDefinition, MetricDefinition]]:
+        """(the definition replaced, the one replacing it) for each change after the first
+        month the chart shows (a value or an objective) and up to this month."""
+        months = [*self.monthly, *(objective.due_on for objective in self.targets)]
+        if not months:
+            return []
+        first, now = month_of(min(months)), month_of(self.today)
+        definitions = self.definitions
+        return [
+            (old, new)
+            for old, new in zip(definitions, definitions[1:], strict=False)
+            if first < new.valid_from <= now
+        ]
+
+    @property
     def latest(self) -> tuple[datetime.date, Decimal] | None:
         return next(reversed(self.monthly.items()), None)
 
@@ -170,6 +185,12 @@ class Efficiency:
     @property
     def last(self) -> SemesterFigures | None:
         return self.semesters[-1] if self.semesters else None
+
+    @property
+    def partial(self) -> list[SemesterFigures]:
+        """The semesters whose impact was not measured on all six months: no cost per unit,
+        no point on the chart, and nothing compared with them (`figures.trajectory`)."""
+        return [figures for figures in self.semesters if not figures.complete]
 
     @property
     def cost_per_use(self) -> Decimal | None:

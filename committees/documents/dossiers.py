@@ -11,6 +11,9 @@ A document is final (no "Document de travail — diffusion restreinte" mark) onc
 closed, and for a dossier once its review has a decision too.
 """
 
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, Decimal
+
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
@@ -20,10 +23,18 @@ from metrics.enums import BudgetNature
 from metrics.figures import objective_status, rounds_spent
 from metrics.models import Objective
 from metrics.startup_metrics import startup_efficiency, startup_money, startup_series
-from startups.models import FundingRound
+from startups.models import Contribution, FundingRound, Organisation
 
-from ..enums import VOTING_ROLES, Majority
-from ..models import Decision, ReportComment, ReportVersion, Review, Session, round_trip
+from ..enums import GRID, GRID_BLOCKS, VOTING_ROLES, Majority, Outcome
+from ..models import (
+    Decision,
+    ReportComment,
+    ReportSection,
+    ReportVersion,
+    Review,
+    Session,
+    round_trip,
+)
 from ..reports.prefill import report_prefill
 from ..reports.sections import decimal_or_none, reading
 from ..sessions.decisions import Item, decisions_prefetch, grid_averages, minutes
@@ -31,6 +42,8 @@ from ..sessions.services import agenda_slots
 
 MAJORITIES = dict(Majority.choices)
 PACK_TITLE = "Dossiers de séance"
+GRID_SCORES = range(1, 6)
+EURO = Decimal(1)
 
 
 def session_on(session: Session) -> str:
@@ -118,6 +131,28 @@ def previous_decisions(review: Review, series) -> list[dict]:
     return rows
 
 
+def grid_sheet() -> dict:
+    """The sponsors' grid to score on paper: its questions, numbered, in the programme's three
+    blocks (`enums.GRID_BLOCKS`), and the scores to tick."""
+    labels = dict(GRID)
+    numbers = iter(range(1, len(GRID) + 1))
+    return {
+        "blocks": [
+            {"title": title, "questions": [(next(numbers), labels[key]) for key in keys]}
+            for title, keys in GRID_BLOCKS
+        ],
+        "scores": GRID_SCORES,
+    }
+
+
+def decision_options() -> list[dict]:
+    """The three decisions a committee takes, with what each means."""
+    return [
+        {"value": outcome.value, "label": outcome.label, "meaning": outcome.meaning}
+        for outcome in Outcome
+    ]
+
+
 def dossier_context(review: Review, *, in_pack: bool = False) -> dict:
     """Everything the dossier shows, in a fixed number of queries whatever the number of
     metrics, months, rounds and decisions."""
@@ -195,6 +230,9 @@ def dossier_context(review: Review, *, in_pack: bool = False) -> dict:
         "grid": grid_averages(review) if closed else None,
         "item": item,
         "majorities": MAJORITIES,
+        # The grid and the decisions to mark on paper (committees/pdf/_grid_sheet.html).
+        "grid_sheet": grid_sheet(),
+        "options": decision_options(),
     }
 
 
@@ -208,14 +246,179 @@ def dossier_html(review: Review, *, in_pack: bool = False) -> str:
 # The session pack's front matter --------------------------------------------------------------
 
 
+def split(amount: Decimal, weights: dict) -> dict:
+    """`amount` in proportion of `weights` (in their order), in whole euros rounded down, and
+    what is left, cents included, to the first: the shares add up to `amount` exactly, and so
+    do their whole-euro figures in print."""
+    total = sum(weights.values())
+    shares = {
+        key: (amount * weight / total).quantize(EURO, ROUND_DOWN) for key, weight in weights.items()
+    }
+    first = next(iter(shares))
+    shares[first] += amount - sum(shares.values())
+    return shares
+
+
+def request_weights(review: Review) -> dict:
+    """Whom a startup's request falls on: its sponsor organisations, in proportion of their
+    contributions to its last round begun by the session day (not a round this item's decision
+    made), else its sponsors in equal parts, else no one (the key None). From the prefetches."""
+    made_here = {decision.funding_round_id for decision in review.decisions.all()}
+    rounds = [
+        r
+        for r in review.startup.funding_rounds.all()
+        if r.pk not in made_here and r.start <= review.session.date
+    ]
+    weights: dict = {}
+    for contribution in rounds[-1].contributions.all() if rounds else []:
+        if contribution.organisation:
+            weights[contribution.organisation] = (
+                weights.get(contribution.organisation, Decimal(0)) + contribution.amount
+            )
+    if not sum(weights.values()):
+        weights = dict.fromkeys(review.startup.sponsors.all(), Decimal(1))
+    return weights or {None: Decimal(1)}
+
+
+def granted_parts(decision: Decision, rounds: dict[int, FundingRound]) -> dict:
+    """Who pays what a decision granted: the contributions of the round it made (an
+    organisation, or a funder by name), and what they leave unassigned under the key None."""
+    parts: dict = {}
+    funding_round = rounds.get(decision.funding_round_id)
+    for contribution in funding_round.contributions.all() if funding_round else []:
+        funder = contribution.organisation or contribution.funder
+        parts[funder] = parts.get(funder, Decimal(0)) + contribution.amount
+    if left := decision.amount - sum(parts.values(), Decimal(0)):
+        parts[None] = parts.get(None, Decimal(0)) + left
+    return parts
+
+
+@dataclass
+class FunderShare:
+    """One funder's part of the session's money: an organisation, a fund by name, or no one."""
+
+    funder: Organisation | str | None
+    asked: Decimal = Decimal(0)
+    granted: Decimal = Decimal(0)
+
+    @property
+    def name(self) -> str:
+        if isinstance(self.funder, Organisation):
+            funder = self.funder
+            return f"{funder.name} ({funder.acronym})" if funder.acronym else funder.name
+        return self.funder or "Sans sponsor"
+
+    @property
+    def order(self) -> tuple:
+        kind = 0 if isinstance(self.funder, Organisation) else 1 if self.funder else 2
+        return (kind, self.name.lower())
+
+
+@dataclass
+class SessionMoney:
+    """The session summed up: asked (each item's request) and, once the session is closed,
+    granted (each item's decision in force), in all and by funder."""
+
+    closed: bool
+    asked: dict[int, Decimal | None] = field(default_factory=dict)
+    granted: dict[int, Decimal | None] = field(default_factory=dict)
+    funders: dict = field(default_factory=dict)
+
+    @property
+    def total_asked(self) -> Decimal:
+        return sum((a for a in self.asked.values() if a is not None), Decimal(0))
+
+    @property
+    def total_granted(self) -> Decimal:
+        return sum((g for g in self.granted.values() if g is not None), Decimal(0))
+
+    @property
+    def not_asked(self) -> int:
+        return sum(amount is None for amount in self.asked.values())
+
+    @property
+    def undecided(self) -> int:
+        return sum(amount is None for amount in self.granted.values())
+
+    @property
+    def by_funder(self) -> list[FunderShare]:
+        return sorted(self.funders.values(), key=lambda share: share.order)
+
+    def add(self, parts: dict, what: str) -> None:
+        for funder, amount in parts.items():
+            share = self.funders.setdefault(funder, FunderShare(funder))
+            setattr(share, what, getattr(share, what) + amount)
+
+
+def session_money(session: Session, reviews: list[Review]) -> SessionMoney:
+    """What the items ask (the agenda item's amount, else the last submitted report's, as the
+    dossier says) and, the session closed, what their decisions in force granted, by funder: a
+    request falls on the startup's sponsors as `request_weights` says, a grant on the
+    contributions of the round it made. `reviews` come with `money_prefetch()`; at most one
+    more query (the reports' requests)."""
+    semester = reviews[0].semester.key if reviews else None
+    missing = [r.startup_id for r in reviews if r.requested_amount is None]
+    requests = (
+        ReportSection.objects.filter(
+            key="request",
+            version__report__startup_id__in=missing,
+            version__report__semester=semester,
+            version__submitted_at__isnull=False,
+        )
+        .order_by("version__number")
+        .values_list("version__report__startup_id", "data")
+        if missing
+        else []
+    )
+    # The last submitted version's, as versions come in order.
+    reported = {startup_id: decimal_or_none(data.get("amount")) for startup_id, data in requests}
+    money = SessionMoney(closed=session.is_closed)
+    for review in reviews:
+        asked = review.requested_amount
+        if asked is None:
+            asked = reported.get(review.startup_id)
+        money.asked[review.pk] = asked
+        if asked:
+            money.add(split(asked, request_weights(review)), "asked")
+        if money.closed:
+            decisions = list(review.decisions.all())
+            decision = decisions[-1] if decisions else None
+            money.granted[review.pk] = decision.amount if decision else None
+            if decision:
+                rounds = {r.pk: r for r in review.startup.funding_rounds.all()}
+                money.add(granted_parts(decision, rounds), "granted")
+    return money
+
+
+def money_prefetch() -> list[Prefetch]:
+    """What `session_money` reads of each item: 4 queries whatever the agenda."""
+    contributions = Contribution.objects.select_related("organisation").order_by("id")
+    return [
+        Prefetch("startup__sponsors", Organisation.objects.order_by("name", "id")),
+        Prefetch(
+            "startup__funding_rounds",
+            FundingRound.objects.order_by("start", "id").prefetch_related(
+                Prefetch("contributions", contributions)
+            ),
+        ),
+        Prefetch("decisions", Decision.objects.order_by("recorded_at", "id")),
+    ]
+
+
 def pack_front_html(session: Session, starts: list[tuple[Review, int]]) -> str:
     """The pack's front matter, not numbered: a cover (committee, date, place, "Dossiers de
     séance"), the agenda with each item's start time (session start + cumulated
-    `duration_minutes`, like the session page shows) and a table of contents: one line per
-    review with the page number (1-based, in the whole pack) its dossier starts on, given in
-    `starts`, in agenda order."""
+    `duration_minutes`, like the session page shows) and amount asked, the session's money
+    (`session_money`: asked and, once closed, granted, in all and by sponsor) and a table of
+    contents: one line per review with the page number (1-based, in the whole pack) its
+    dossier starts on, given in `starts`, in agenda order. 7 queries whatever the agenda (6
+    when every item has its amount)."""
     session = Session.objects.select_related("committee").get(pk=session.pk)
-    reviews = list(session.reviews.select_related("startup").order_by("position", "id"))
+    reviews = list(
+        session.reviews.select_related("startup")
+        .prefetch_related(*money_prefetch())
+        .order_by("position", "id")
+    )
     return html(
         "pack_front.html",
         {
@@ -226,6 +429,7 @@ def pack_front_html(session: Session, starts: list[tuple[Review, int]]) -> str:
             "committee": session.committee,
             "session_on": session_on(session),
             "slots": agenda_slots(session, reviews),
+            "money": session_money(session, reviews),
             "starts": starts,
         },
     )

@@ -29,8 +29,8 @@ from django.db import connection, connections, transaction
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
-from metrics.models import BudgetLine, Measurement, Objective
-from startups.models import FundingRound, Phase
+from metrics.models import BudgetLine, Measurement, MetricDefinition, Objective
+from startups.models import Contribution, FundingRound, Phase, Startup
 
 from ..enums import ACTIVE_DOCUMENT, DocumentKind, DocumentStatus
 from ..models import (
@@ -307,6 +307,9 @@ REVIEW_MARKERS = {
     "budget": (BudgetLine.objects, "startup", Sum("paid")),
     "budget_committed": (BudgetLine.objects, "startup", Sum("committed")),
     "phases": (Phase.objects, "startup", Max("start")),
+    "definitions": (MetricDefinition.objects, "metric__startup", Max("id")),
+    "contributions": (Contribution.objects, "funding_round__startup", Sum("amount")),
+    "sponsors": (Startup.sponsors.through.objects, "startup", Count("id")),
     "assessed": (Assessment.objects, "review", Max("updated_at"), "pk"),
     "votes": (Vote.objects, "review", Count("id"), "pk"),
     "voters": (Voter.objects, "review", Count("id"), "pk"),
@@ -322,6 +325,9 @@ REVIEW_FIELDS = (
     "startup__name",
     "startup__pitch",
     "startup__current_phase",
+    "startup__accessibility_status",
+    "startup__risk_analysis",
+    "startup__secure_service",
 )
 
 

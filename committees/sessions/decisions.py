@@ -254,8 +254,8 @@ def create_round(
         end=terms.end,
         is_provisional=terms.is_provisional,
         amount_granted=terms.amount,
-        # Split once the round exists, as the split reads the startup's last round.
-        contributions=lambda funding_round: split_amount(terms.amount, startup),
+        # Split before the new round exists: the split follows the last round's funders.
+        contributions=split_amount(terms.amount, startup),
         today=today,
     )
 

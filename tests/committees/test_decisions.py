@@ -227,6 +227,19 @@ def test_split_follows_the_last_rounds_organisations_and_adds_up_exactly(startup
     assert shares == [(first.pk, Decimal("33333.34")), (second.pk, Decimal("66666.66"))]
 
 
+def test_a_decision_s_round_is_funded_as_the_last_round_was(review, chair, startup):
+    """The split reads the round before the decision's own (an empty one would give equal
+    shares whatever the funders paid)."""
+    first, second = OrganisationFactory(name="A"), OrganisationFactory(name="B")
+    last = startup.funding_rounds.get()
+    last.contributions.all().delete()
+    Contribution.objects.create(funding_round=last, organisation=first, amount=Decimal("150000"))
+    Contribution.objects.create(funding_round=last, organisation=second, amount=Decimal("100000"))
+    decision = record(review, chair, amount=Decimal("120000"))
+    shares = dict(decision.funding_round.contributions.values_list("organisation_id", "amount"))
+    assert shares == {first.pk: Decimal("72000"), second.pk: Decimal("48000")}
+
+
 def test_split_is_equal_between_sponsors_without_organisation_contributions(startup):
     startup.sponsors.add(OrganisationFactory(name="ZZ"), OrganisationFactory(name="AA"))
     shares = split_amount(Decimal("100"), startup)

@@ -5,15 +5,18 @@ import datetime
 import re
 import time
 import uuid
+from decimal import Decimal
 from io import BytesIO
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from lxml import html as lxml_html
 from pypdf import PdfReader
 
 from committees.documents import services as documents
-from committees.documents.dossiers import pack_title
+from committees.documents.dossiers import dossier_html, minutes_html, pack_title
+from committees.documents.pdf import render
 from committees.documents.services import (
     claim,
     document_render,
@@ -25,15 +28,19 @@ from committees.enums import DocumentKind, DocumentStatus, MemberRole
 from committees.models import Attendance, CommitteeMember, Document, Review
 from committees.sessions.services import session_convene
 from committees.tasks import document_request
+from metrics.models import MetricDefinition
+from startups.models import Contribution
 from tests.committees.reports import submitted_report
 from tests.factories import (
+    BudgetLineFactory,
     MetricFactory,
+    OrganisationFactory,
     SessionFactory,
     StartupFactory,
     add_measurements,
     persona_user,
 )
-from tests.utils import assert_queries, month
+from tests.utils import TODAY, assert_queries, month, month_start
 
 PACK, DOSSIER, MINUTES = DocumentKind.PACK, DocumentKind.DOSSIER, DocumentKind.MINUTES
 
@@ -334,6 +341,32 @@ def test_a_document_is_out_of_date_once_what_it_shows_changes(
     assert document.inputs != fingerprints(session)[(DOSSIER, review.pk)]
 
 
+@pytest.mark.parametrize(
+    "change",
+    ["definition", "contribution", "sponsor", "accessibility"],
+)
+def test_what_the_dossier_s_template_items_read_makes_it_out_of_date(session, review, change):
+    """A metric's definition, who funds a round, the sponsors, the standards' evidence."""
+    before = fingerprints(session)[(DOSSIER, review.pk)]
+    startup = review.startup
+    if change == "definition":
+        metric = MetricFactory(startup=startup, label="Usagers")
+        MetricDefinition.objects.create(metric=metric, valid_from=TODAY.replace(day=1), text="x")
+        before = fingerprints(session)[(DOSSIER, review.pk)]
+        MetricDefinition.objects.create(
+            metric=metric, valid_from=month_start(1), text="Usagers ayant déposé un dossier"
+        )
+    elif change == "contribution":
+        funding_round = startup.funding_rounds.get()
+        Contribution.objects.create(funding_round=funding_round, funder="FAST", amount=1000)
+    elif change == "sponsor":
+        startup.sponsors.add(OrganisationFactory())
+    else:
+        startup.accessibility_status = "partiellement conforme"
+        startup.save()
+    assert fingerprints(session)[(DOSSIER, review.pk)] != before
+
+
 def test_fingerprints_take_two_queries_whatever_the_agenda(session, agenda):
     with assert_queries(2):
         fingerprints(session)
@@ -544,3 +577,89 @@ def test_documents_can_be_stored_in_an_s3_compatible_bucket(
     client.force_login(staff)
     download = client.get(reverse("committees:document-download", args=[document.pk]))
     assert len(text(b"".join(download.streaming_content))) == document.pages
+
+
+# What a sponsor reads, page by page
+
+MARGINS = ("Comité — beta.gouv.fr", "Relevé de décisions —", "Dossier d’examen —")
+# An amount the French way: groups of three digits after narrow (or plain) no-break spaces,
+# decimals after a comma, a no-break space before the euro sign.
+EUROS = re.compile(r"\d{1,3}(?:[\u202f\u00a0]\d{3})*(?:,\d+)?[\u202f\u00a0]€")
+AMOUNT_CELL = re.compile(r"[−-]?\d{1,3}(?:[\u202f\u00a0]\d{3})*(?:,\d+)?(?:[\u202f\u00a0][€%])?")
+
+
+def lines(page: str) -> list[str]:
+    """A page's lines of text, without its running title and footer."""
+    return [
+        line.strip() for line in page.splitlines() if line.strip() and not line.startswith(MARGINS)
+    ]
+
+
+def read_text(html: str):
+    """A document's HTML as printed: without its stylesheet, the charts' SVG and data tables."""
+    tree = lxml_html.fromstring(html)
+    for hidden in tree.xpath("//style | //*[local-name()='svg'] | //details"):
+        hidden.getparent().remove(hidden)
+    return tree
+
+
+@pytest.fixture
+def decided(session, review, member, incubator):
+    """Eight decisions, their conditions one to four lines long: the minutes take several pages."""
+    from tests.committees.test_decisions import add_item, record
+
+    SessionFactory.set_state(session, open=True)
+    Attendance.objects.create(session=session, member=member, present=True)
+    review.delete()
+    for position in range(8):
+        startup = StartupFactory(name=f"Startup {position + 1}", incubator=incubator)
+        conditions = "\n".join(f"Condition {n + 1}" for n in range(position % 4 + 1))
+        record(
+            add_item(session, startup, choices=("refinance",)), member.user, conditions=conditions
+        )
+    return session
+
+
+def test_no_page_of_the_minutes_ends_on_a_heading_nor_cuts_a_decision(decided):
+    made = render(minutes_html(decided))
+    heading = re.compile(r"\d+\. Startup \d+")
+    pages = text(made.data)
+    assert made.pages > 2
+    for page in pages[:-1]:
+        assert not heading.fullmatch(lines(page)[-1])
+        assert lines(page)[-1] != "REFINANCER"
+    # Each decision whole on one page: its heading, its terms and its vote.
+    for page in pages:
+        assert len(heading.findall(page)) == page.count("Vote à la majorité simple")
+        assert len(heading.findall(page)) == page.count("Prochain comité au plus tard le")
+
+
+def test_no_page_of_a_dossier_is_left_near_empty(review, startup):
+    """The dossier's parts follow each other: no forced page break leaves a page with a heading
+    and a line (a dossier without a report, metrics nor earlier decisions is short)."""
+    pages = text(render(dossier_html(review)).data)
+    for page in pages[:-1]:
+        assert len(lines(page)) > 10
+    assert len(pages) < 6
+
+
+def test_amounts_in_the_pdfs_are_written_the_french_way_and_aligned_right(
+    decided, startup, intrapreneur
+):
+    startup_review = Review.objects.create(session=decided, startup=startup, position=9)
+    submitted_report(startup, intrapreneur)
+    BudgetLineFactory(startup=startup, committed=Decimal("331884"), paid=Decimal("1234567.5"))
+    for html in (minutes_html(decided), dossier_html(startup_review)):
+        tree = read_text(html)
+        words = " ".join(tree.itertext())
+        assert not re.findall(r"(?<![\d/])\d{5,}", words)  # no "331884": "331 884"
+        # Each amount before a euro sign (not a "(€)" in a label), whole from its first digit.
+        for sign in re.finditer("€", words):
+            before = words[max(0, sign.start() - 24) : sign.end()]
+            if re.search(r"\d\s?€$", before):
+                assert re.search(rf"(?<![\d\u202f\u00a0]){EUROS.pattern}$", before), before
+        # In a table with a header row, a cell that holds a figure is aligned right.
+        for cell in tree.xpath("//table[thead]//td"):
+            if AMOUNT_CELL.fullmatch(cell.text_content().strip()):
+                assert {"num", "comite-num"} & set(cell.get("class", "").split()), cell.text
+    assert "331\u202f884\u202f€" in words

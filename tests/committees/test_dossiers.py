@@ -7,11 +7,16 @@ from io import BytesIO
 
 import pytest
 from django.utils import timezone
+from lxml import html as lxml_html
 from pypdf import PdfReader
 
-from committees.documents.dossiers import dossier_html, minutes_html, pack_front_html
+from committees.documents.dossiers import (
+    dossier_html,
+    minutes_html,
+    pack_front_html,
+)
 from committees.documents.pdf import render
-from committees.enums import MemberRole, Outcome
+from committees.enums import GRID, GRID_BLOCKS, MemberRole, Outcome
 from committees.models import (
     Attendance,
     Ballot,
@@ -28,13 +33,16 @@ from committees.reports.services import (
     report_start,
 )
 from committees.sessions.decisions import Terms, decision_correct, decision_record, session_close
-from metrics.charts import format_euros
+from metrics.charts import format_euros, month_label
+from metrics.models import MetricDefinition
 from metrics.startup_metrics import startup_series
 from startups.dates import Semester
+from startups.models import Contribution, FundingRound
 from tests.committees.reports import COMPLETE, submitted_report
 from tests.factories import (
     BudgetLineFactory,
     MetricFactory,
+    OrganisationFactory,
     ReviewFactory,
     SessionFactory,
     StartupFactory,
@@ -42,7 +50,7 @@ from tests.factories import (
     add_measurements,
     factory_round,
 )
-from tests.utils import SEMESTER, TODAY, assert_queries, month
+from tests.utils import SEMESTER, TODAY, assert_queries, month, month_start
 
 MARK = "Document de travail — diffusion restreinte"
 SECTIONS = [
@@ -55,6 +63,11 @@ SECTIONS = [
     "7. L’argent depuis le début",
     "8. Les décisions précédentes",
 ]
+
+
+def euros(value) -> str:
+    """An amount as `pages` reads it: French spaces as plain ones."""
+    return re.sub(r"[\u202f\u00a0]", " ", format_euros(value))
 
 
 def pages(html: str) -> list[str]:
@@ -206,6 +219,7 @@ def test_closed_dossier_is_final_with_the_grid_and_the_decision(review, chair, s
     whole = "\n".join(pages(dossier_html(review)))
     assert MARK not in whole
     assert "9. L’avis des sponsors et la décision" in whole
+    assert "Grille d’arbitrage des sponsors" not in whole  # the paper grid is for the pre-read
     assert "REFINANCER" in whole
     assert "Montant accordé 240 000 €" in whole
     assert "Recruter un·e développeur·se" in whole
@@ -401,3 +415,173 @@ def test_minutes_show_a_correction_as_such(review, chair, session):
     assert "180 000 €" in whole
     assert "Erreur de saisie du montant voté." in whole
     assert "Corrige la décision enregistrée le" in whole
+
+
+# What the documents explain: the grid and the decisions, the money, what the metrics count
+
+
+def test_each_grid_question_is_in_exactly_one_block():
+    keys = [key for _title, keys in GRID_BLOCKS for key in keys]
+    assert sorted(keys) == sorted(key for key, _label in GRID)
+    assert len(keys) == len(set(keys)) == 10
+
+
+def test_the_grid_sheet_has_the_ten_questions_in_three_blocks_and_the_three_decisions(review):
+    """At the end of the pre-read dossier, to score on paper."""
+    page = dossier_html(review)
+    whole = " ".join(" ".join(pages(page)).split())  # tagged PDF/UA, as the dossier is
+    blocks = ["Les six derniers mois", "Les six prochains mois", "Besoins et arbitrages"]
+    assert [whole.index(block) for block in blocks] == sorted(whole.index(b) for b in blocks)
+    for number, (_key, question) in enumerate(GRID, start=1):
+        assert f"{number}. {question} ☐ ☐ ☐ ☐ ☐" in whole
+    assert "Question 1 2 3 4 5" in whole
+    assert "de 1 (pas du tout) à 5 (tout à fait)" in whole
+    assert "Refinancer Le même budget ou un budget plus élevé, pour six mois de plus." in whole
+    assert "Ajuster Un budget réduit, ou un budget provisoire d’un à deux mois" in whole
+    assert "Arrêter La fin du financement." in whole
+    assert "période de sauvegarde, à un nouveau sponsor ou à la maintenance" in whole
+    # Accessible tables: each with its caption, its headers scoped.
+    tree = lxml_html.fromstring(page)
+    tables = tree.cssselect(".grid-sheet table")
+    assert [t.cssselect("caption")[0].text_content() for t in tables] == [
+        *blocks,
+        "Les trois décisions possibles",
+    ]
+    assert len(tree.cssselect(".grid-sheet tbody th[scope=row]")) == 10 + 3
+    assert len(tree.cssselect(".grid-sheet thead th[scope=col]")) == 3 * 6 + 3
+
+
+@pytest.fixture
+def dinum(db):
+    return OrganisationFactory(name="Direction interministérielle du numérique", acronym="DINUM")
+
+
+@pytest.fixture
+def agenda(session, startup, intrapreneur, sponsor_organisation, dinum):
+    """Mon Service asks 400 000 € in its report only; Autre Service 121 884 € on the agenda,
+    its last round paid 60/40 by the DGFiP and the DINUM; Sans Sponsor 10 000 €, sponsored by
+    no one; Muet asks nothing."""
+    submitted_report(startup, intrapreneur)
+    other = StartupFactory(
+        name="Autre Service", incubator=startup.incubator, sponsors=[sponsor_organisation, dinum]
+    )
+    start, end = factory_round(TODAY)
+    last = FundingRound.objects.create(
+        startup=other, label="S1", source="manual", start=start, end=end, amount_granted=100_000
+    )
+    Contribution.objects.create(
+        funding_round=last, organisation=sponsor_organisation, amount=60_000
+    )
+    Contribution.objects.create(funding_round=last, organisation=dinum, amount=40_000)
+    for position, (name, sponsors, amount) in enumerate(
+        [("Autre Service", None, "121884"), ("Sans Sponsor", [], "10000"), ("Muet", [], None)],
+        start=1,
+    ):
+        added = (
+            other if sponsors is None else StartupFactory(name=name, incubator=startup.incubator)
+        )
+        Review.objects.create(
+            session=session,
+            startup=added,
+            position=position,
+            requested_amount=Decimal(amount) if amount else None,
+        )
+    return list(session.reviews.select_related("startup").order_by("position", "id"))
+
+
+def front_text(session, reviews) -> str:
+    html = pack_front_html(session, [(review, 3 + n) for n, review in enumerate(reviews)])
+    return " ".join(" ".join(pages(html)).split())
+
+
+def test_pack_front_sums_what_is_asked_in_all_and_by_sponsor(session, agenda):
+    whole = front_text(session, agenda)
+    assert re.search(r"Mon Service \S+ 50 min 400 000 €", whole)  # from the report
+    assert "Autre Service" in whole and "121 884 €" in whole
+    assert "Total demandé 531 884 € (1 passage sans montant demandé)" in whole
+    # The DGFiP: all of Mon Service's request, 60 % of Autre Service's and the euro left over.
+    assert "Direction générale des finances publiques (DGFiP) 473 131 €" in whole
+    assert "Direction interministérielle du numérique (DINUM) 48 753 €" in whole
+    assert "Sans sponsor 10 000 €" in whole
+    assert "Total 531 884 €" in whole
+    assert 473_131 + 48_753 + 10_000 == 531_884
+    assert "Total accordé" not in whole  # nothing decided before the close
+
+
+def test_pack_front_of_a_closed_session_sums_what_the_decisions_granted(
+    session, agenda, chair, dinum
+):
+    mon_service, autre, sans_sponsor, muet = agenda
+    decide(mon_service, chair)  # 240 000 €
+    member = CommitteeMember.objects.get(committee=session.committee, user=chair)
+    for review, amount in [(autre, 120_000), (sans_sponsor, 0), (muet, 30_000)]:
+        ReviewFactory.set_state(review, voted=True)
+        outcome = Outcome.STOP if not amount else Outcome.REFINANCE
+        ballot = {"amount": amount, "months": 6} if amount else {}
+        Vote.objects.create(review=review, member=member, choice=outcome, **ballot)
+        review.refresh_from_db()
+        terms = Terms(outcome=outcome, amount=Decimal(amount)) if amount else Terms(outcome=outcome)
+        decision_record(review=review, terms=terms, by=chair)
+    session_close(session=session, by=chair)
+    session.refresh_from_db()
+    whole = front_text(session, agenda)
+    assert "Total demandé 531 884 €" in whole
+    assert "Total accordé 390 000 €" in whole
+    # Who pays what was granted: the contributions of the rounds the decisions made.
+    paid = Contribution.objects.filter(
+        funding_round__decision__review__session=session
+    ).values_list("organisation__acronym", "amount")
+    by_funder: dict = {}
+    for acronym, amount in paid:
+        by_funder[acronym] = by_funder.get(acronym, 0) + amount
+    unassigned = Decimal(390_000) - sum(by_funder.values())  # Muet: no sponsor to pay
+    assert unassigned == 30_000
+    assert f"(DGFiP) 473 131 € {euros(by_funder['DGFiP'])}" in whole
+    assert f"(DINUM) 48 753 € {euros(by_funder['DINUM'])}" in whole
+    assert "Sans sponsor 10 000 € 30 000 €" in whole
+    assert "Total 531 884 € 390 000 €" in whole
+
+
+@pytest.mark.parametrize("extra", [0, 6])
+def test_pack_front_queries_do_not_grow_with_the_agenda(session, agenda, extra):
+    for n in range(extra):
+        sponsor = OrganisationFactory()
+        Review.objects.create(
+            session=session,
+            startup=StartupFactory(incubator=agenda[0].startup.incubator, sponsors=[sponsor]),
+            position=10 + n,
+        )
+    # The session, its items, their sponsors, rounds, contributions and decisions, the requests
+    # of the reports for the items without an amount.
+    with assert_queries(7):
+        pack_front_html(session, [])
+
+
+def test_the_dossier_says_what_each_metric_counts_and_when_that_changed(review, startup):
+    changed = MetricFactory(startup=startup, label="Dossiers déposés")
+    MetricDefinition.objects.create(
+        metric=changed,
+        valid_from=month_start(-3),
+        text="Nombre de dossiers complets déposés dans le mois",
+    )
+    add_measurements(changed, {month(-n): 100 + n for n in range(1, 7)})
+    steady = MetricFactory(
+        startup=startup, label="Démarches", is_north_star=False, definition="Démarches ouvertes"
+    )
+    # Changed before the first month charted: nothing to say beside the definition in force.
+    MetricDefinition.objects.create(
+        metric=steady, valid_from=month_start(-24), text="Démarches ouvertes et publiées"
+    )
+    add_measurements(steady, {month(-2): 5, month(-1): 7})
+    whole = " ".join(" ".join(pages(dossier_html(review))).split())
+    indicators = whole[whole.index("6. Les indicateurs") : whole.index("7. ")]
+    assert (
+        "Ce que compte l’indicateur : Nombre de dossiers complets déposés dans le mois"
+        in indicators
+    )
+    assert (
+        f"Définition modifiée en {month_label(month_start(-3))} ; avant, l’indicateur comptait : "
+        "« Nombre de dossiers déposés dans le mois »." in indicators
+    )
+    assert "Ce que compte l’indicateur : Démarches ouvertes et publiées" in indicators
+    assert indicators.count("Définition modifiée") == 1

@@ -1,12 +1,16 @@
 """Chart geometry, scales and French formats, without a browser."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
+from django.template.loader import render_to_string
 
 from metrics.charts import (
     NNBSP,
+    Label,
+    Point,
     Scale,
     format_compact,
     format_euros,
@@ -15,6 +19,9 @@ from metrics.charts import (
     iso_costs,
     line_chart,
     nice_ticks,
+    overlap,
+    place_labels,
+    text_width,
     trajectory_chart,
 )
 from metrics.figures import SemesterFigures
@@ -153,8 +160,9 @@ def test_line_chart_with_huge_values_stays_in_its_box():
     assert french(chart.y_ticks[-1].label) == "1 000 000 Md"
 
 
-def figures(semester, cost, impact):
-    per_unit = D(cost) / D(impact) if cost is not None and impact else None
+def figures(semester, cost, impact, months_measured=6):
+    complete = months_measured == 6
+    per_unit = D(cost) / D(impact) if cost is not None and impact and complete else None
     return SemesterFigures(
         semester=semester,
         cost=None if cost is None else D(cost),
@@ -163,6 +171,7 @@ def figures(semester, cost, impact):
         cost_per_unit=per_unit,
         change=None,
         increasing_returns=None,
+        months_measured=months_measured,
     )
 
 
@@ -191,6 +200,43 @@ def test_trajectory_points_in_order_with_iso_cost_lines():
     assert "S1 2021 : 600 000 dossiers pour 240 000 €, soit 0,40 € par unité" in french(chart.desc)
 
 
+def test_a_semester_measured_in_part_has_no_point_and_breaks_the_line():
+    """A metric started in December: its first semester's one month of impact against a whole
+    semester's cost would read as a cost per unit on the chart."""
+    chart = trajectory_chart(
+        [
+            figures(Semester(2025, 2), 60_000, 10_000, months_measured=1),
+            figures(Semester(2026, 1), 57_600, 60_000),
+            figures(Semester(2026, 2), 60_000, 50_000, months_measured=5),
+            figures(Semester(2027, 1), 60_000, 80_000),
+        ],
+        unit="dossiers",
+    )
+    assert [p.label for p in chart.points] == ["S1 2026", "S1 2027"]
+    first, second = chart.points
+    assert chart.path == f"M{first.x} {first.y}M{second.x} {second.y}"  # not joined across
+    desc = french(chart.desc)
+    assert "S2 2025 : 10 000 dossiers" not in desc
+    assert "S1 2026 : 60 000 dossiers pour 57 600 €, soit 0,96 € par unité" in desc
+    assert (
+        "Sans point : S2 2025 (impact mesuré sur 1 mois seulement), "
+        "S2 2026 (impact mesuré sur 5 mois seulement)." in desc
+    )
+    # The lines follow the plotted semesters only: S2 2025's 6 € would have added a 10 € one.
+    assert [french(line.label) for line in chart.iso_lines] == ["0,10 €", "0,40 €", "1 €", "4 €"]
+
+
+def test_trajectory_of_semesters_all_measured_in_part_is_empty():
+    chart = trajectory_chart(
+        [figures(Semester(2025, 2), 60_000, 10_000, months_measured=1)], unit="dossiers"
+    )
+    assert chart.is_empty
+    assert french(chart.desc) == (
+        "Aucun semestre n’a à la fois un coût et un impact mesuré sur les six mois. "
+        "Sans point : S2 2025 (impact mesuré sur 1 mois seulement)."
+    )
+
+
 def test_trajectory_without_known_semesters_is_empty():
     chart = trajectory_chart([figures(Semester(2021, 1), None, 10)], unit="dossiers")
     assert chart.is_empty and "Aucun semestre" in chart.desc
@@ -208,3 +254,111 @@ def test_month_ticks_stay_few_even_over_a_century():
     first, last = 2024 * 12, 2099 * 12  # an objective due in 2099
     ticks = month_ticks(first, last, Scale(first, last, 0, 600))
     assert 2 <= len(ticks) <= 7
+
+
+# Labels inside the chart and off each other
+
+
+def inside(label, chart) -> bool:
+    left, top, right, bottom = label.box
+    return left >= 0 and right <= chart.width and top >= 0 and bottom <= chart.height
+
+
+def svg_texts(svg: str) -> list:
+    """Each <text> of a rendered chart as a Label, to check the markup as well as the geometry."""
+    found = re.findall(
+        r'<text x="([\d.-]+)" y="([\d.-]+)"(?: text-anchor="(\w+)")?[^>]*?font-size="(\d+)"[^>]*>'
+        r"([^<]*)</text>",
+        svg,
+    )
+    return [
+        Label(float(x), float(y), text, anchor or "start", int(size))
+        for x, y, anchor, size, text in found
+    ]
+
+
+def test_the_last_month_label_stays_inside_the_chart():
+    """January to November: "nov. 2026" under the right edge, as wide as ever ("nov. 20…" was cut)."""
+    values = [(month(f"2026-{m:02d}"), D(m * 1000)) for m in range(1, 12)]
+    chart = line_chart(label="Dossiers", unit="dossiers", values=values)
+    assert chart.x_ticks[-1].position == chart.plot.right
+    labels = chart.x_labels
+    assert labels[-1].text == "nov. 2026" and all(inside(label, chart) for label in labels)
+    assert labels[-1].box[2] <= chart.width - 2  # the estimated width, a margin to spare
+    assert all(overlap(a.box, b.box) == 0 for a, b in zip(labels, labels[1:], strict=False))
+    # The first one, centred on its tick, is left as it is.
+    assert labels[0].x == chart.x_ticks[0].position and labels[0].anchor == "middle"
+
+
+def test_wide_y_labels_widen_the_left_margin():
+    values = [(month("2026-01"), D("1")), (month("2026-02"), D("9.99e14"))]
+    chart = line_chart(label="Octets", unit="octets", values=values)
+    widest = max(text_width(tick.label, 12) for tick in chart.y_ticks)
+    assert chart.plot.y_labels_x - widest >= 0
+    assert chart.points[0].x == chart.plot.left
+    # Labels that fit keep the usual margin.
+    assert line_chart(label="Visites", unit="visites", values=values[:1]).plot.left == 64
+
+
+def test_definition_changes_near_the_right_edge_are_labelled_inside_and_apart():
+    values = [(month(f"2026-{m:02d}"), D(m)) for m in range(1, 12)]
+    chart = line_chart(
+        label="Visites", unit="visites", values=values, changes=[month("2026-10"), month("2026-11")]
+    )
+    first, second = chart.change_labels
+    assert inside(first, chart) and inside(second, chart)
+    assert second.anchor == "end"  # on the left of its line, the right edge being too close
+    assert overlap(first.box, second.box) == 0
+
+
+def crowded():
+    """Seven semesters, four of them nearly at the same place, the last ones on the right."""
+    rows = [
+        ((2023, 1), 300_000, 9_000),
+        ((2023, 2), 310_000, 9_500),
+        ((2024, 1), 305_000, 9_800),
+        ((2024, 2), 382_000, 9_300),
+        ((2025, 1), 337_000, 14_000),
+        ((2025, 2), 307_000, 22_700),
+        ((2026, 1), 300_000, 23_500),
+    ]
+    return trajectory_chart(
+        [figures(Semester(*semester), cost, impact) for semester, cost, impact in rows],
+        unit="dossiers",
+    )
+
+
+def test_trajectory_labels_stay_inside_and_never_cover_each_other():
+    chart = crowded()
+    labels = chart.point_labels
+    assert [label.text for label in labels] == [str(p.label) for p in chart.points]
+    assert all(inside(label, chart) for label in labels + chart.iso_labels)
+    assert all(label.box[3] <= chart.plot.bottom for label in labels)  # above the x axis
+    others = [label.box for label in chart.iso_labels + [chart.y_title_label]]
+    for index, label in enumerate(labels):
+        assert all(overlap(label.box, other.box) == 0 for other in labels[index + 1 :])
+        assert all(overlap(label.box, other) == 0 for other in others)
+        points = [p for p in chart.points if p.label != label.text]
+        assert all(overlap(label.box, (p.x - 4, p.y - 4, p.x + 4, p.y + 4)) == 0 for p in points)
+
+
+def test_a_label_goes_above_right_of_its_point_unless_that_leaves_the_chart():
+    free = place_labels([Point(100, 100, "S1 2025")], size=12, bounds=(2, 2, 638, 294))
+    assert [(label.x, label.y, label.anchor) for label in free] == [(108, 92, "start")]
+    # A lone semester is in the top right corner: its name goes to the left, inside.
+    chart = trajectory_chart([figures(Semester(2025, 1), 240_000, 600_000)], unit="dossiers")
+    [point], [label] = chart.points, chart.point_labels
+    assert point.x == chart.plot.right and label.anchor == "end" and inside(label, chart)
+
+
+@pytest.mark.parametrize("kind", ["line", "trajectory"])
+def test_every_text_of_the_rendered_svg_stays_inside_its_viewbox(kind):
+    if kind == "line":
+        values = [(month(f"2026-{m:02d}"), D(m) * D("1e9")) for m in range(1, 12)]
+        chart = line_chart(label="Octets", unit="octets", values=values, changes=[month("2026-11")])
+    else:
+        chart = crowded()
+    svg = render_to_string(f"metrics/charts/{kind}.html", {"chart": chart, "chart_id": "c"})
+    texts = svg_texts(svg)
+    assert len(texts) >= len(chart.x_ticks) + len(chart.y_ticks)
+    assert all(inside(text, chart) for text in texts), [t for t in texts if not inside(t, chart)]

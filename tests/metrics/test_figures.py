@@ -113,6 +113,30 @@ def test_a_semester_measured_in_part_has_no_cost_per_unit_and_nothing_is_compare
     assert after.increasing_returns is None
 
 
+def test_a_month_missing_mid_series_leaves_its_semester_out_and_the_next_is_compared_again():
+    """A semester with one month missing has no cost per unit and nothing is compared with
+    it; the semester after it is compared with nothing, the one after that with it again."""
+    s1, s2, s3, s4 = (Semester(2024, 2) + n for n in range(4))
+    monthly = (
+        month_values(s1, [100] * 6)
+        | dict(list(month_values(s2, [100] * 6).items())[1:])  # July missing
+        | month_values(s3, [200] * 6)
+        | month_values(s4, [400] * 6)
+    )
+    budget = [line(s.year, s.half, 60_000) for s in (s1, s2, s3, s4)]
+    figures = trajectory(
+        semesters=[s1, s2, s3, s4],
+        monthly=monthly,
+        aggregation=Aggregation.SUM,
+        budget_lines=budget,
+        rounds=[],
+    )
+    assert [f.months_measured for f in figures] == [6, 5, 6, 6]
+    assert [f.cost_per_unit for f in figures] == [100, None, 50, 25]
+    assert [f.change for f in figures] == [None, None, None, Decimal("-0.5")]
+    assert [f.increasing_returns for f in figures] == [None, None, None, True]
+
+
 def test_no_cost_per_unit_without_impact_or_cost():
     [figures] = trajectory(
         semesters=[S1_2021], monthly={}, aggregation=Aggregation.SUM, budget_lines=[], rounds=[]
