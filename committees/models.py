@@ -319,6 +319,9 @@ class Review(Edited):
     recommendation = models.TextField(
         "recommandation de l’incubateur", max_length=limits.LONG, blank=True
     )
+    recommended_amount = models.DecimalField(
+        "montant recommandé par l’incubateur (€)", null=True, blank=True, **MONEY
+    )
     vote_opened_at = models.DateTimeField("vote ouvert le", null=True, blank=True)
     vote_closed_at = models.DateTimeField("vote clos le", null=True, blank=True)
     # The committee's rules, fixed on the item when its vote opens: changing the committee's

@@ -71,10 +71,10 @@ def format_number(value: Decimal | int | float | None, decimals: int = 2, *, fix
 
 
 def format_euros(value: Decimal | None) -> str:
-    """Whole euros from 100 € on, cents below: "240 000 €", "0,40 €"."""
+    """Whole euros from 100 € on (and nothing: "0 €"), cents below: "240 000 €", "0,40 €"."""
     if value is None:
         return "–"
-    if abs(value) >= 100:
+    if abs(value) >= 100 or not value:
         return f"{format_number(value, 0)}{NNBSP}€"
     return f"{format_number(value, 2, fixed=True)}{NNBSP}€"
 

@@ -299,6 +299,7 @@ class FunderShare:
 
     funder: Organisation | str | None
     asked: Decimal = Decimal(0)
+    recommended: Decimal = Decimal(0)
     granted: Decimal = Decimal(0)
 
     @property
@@ -321,12 +322,21 @@ class SessionMoney:
 
     closed: bool
     asked: dict[int, Decimal | None] = field(default_factory=dict)
+    recommended: dict[int, Decimal | None] = field(default_factory=dict)
     granted: dict[int, Decimal | None] = field(default_factory=dict)
     funders: dict = field(default_factory=dict)
 
     @property
     def total_asked(self) -> Decimal:
         return sum((a for a in self.asked.values() if a is not None), Decimal(0))
+
+    @property
+    def total_recommended(self) -> Decimal:
+        return sum((r for r in self.recommended.values() if r is not None), Decimal(0))
+
+    @property
+    def not_recommended(self) -> int:
+        return sum(amount is None for amount in self.recommended.values())
 
     @property
     def total_granted(self) -> Decimal:
@@ -380,6 +390,9 @@ def session_money(session: Session, reviews: list[Review]) -> SessionMoney:
         money.asked[review.pk] = asked
         if asked:
             money.add(split(asked, request_weights(review)), "asked")
+        money.recommended[review.pk] = review.recommended_amount
+        if review.recommended_amount:
+            money.add(split(review.recommended_amount, request_weights(review)), "recommended")
         if money.closed:
             decisions = list(review.decisions.all())
             decision = decisions[-1] if decisions else None

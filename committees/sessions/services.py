@@ -434,16 +434,19 @@ def review_update(
     duration_minutes: int,
     recommendation: str,
     requested_amount: Decimal | None,
+    recommended_amount: Decimal | None = None,
     requested_months: int | None,
     by,
 ) -> None:
-    """An item's duration, requested amount and months, and the incubator's recommendation."""
+    """An item's duration, requested amount and months, and the incubator's recommendation
+    (its text and the amount it recommends)."""
     locked(review.session)
     fields = {
         "duration_minutes": duration_minutes,
         "recommendation": recommendation,
         "requested_amount": requested_amount,
         "requested_months": requested_months,
+        "recommended_amount": recommended_amount,
     }
     changed = {name: value for name, value in fields.items() if getattr(review, name) != value}
     if not changed:

@@ -301,12 +301,20 @@ def agenda_move(request, pk, review_pk):
 class ReviewForm(ConcurrentEdit, TextLimits, DsfrBaseForm, forms.ModelForm):
     class Meta:
         model = Review
-        fields = ["duration_minutes", "requested_amount", "requested_months", "recommendation"]
+        fields = [
+            "duration_minutes",
+            "requested_amount",
+            "requested_months",
+            "recommendation",
+            "recommended_amount",
+        ]
         help_texts = {
             "duration_minutes": "50 minutes d’ordinaire : 15 de présentation, 15 de questions, "
             "20 de délibération.",
             "requested_amount": "Repris du bilan semestriel quand l’équipe l’a indiqué.",
             "recommendation": "L’avis de l’incubateur, lu par les sponsors avant de voter.",
+            "recommended_amount": "Ce que l’incubateur conseille d’accorder ; vide : pas "
+            "d’avis chiffré.",
         }
         widgets = {"recommendation": forms.Textarea(attrs={"rows": 5})}
 

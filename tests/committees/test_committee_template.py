@@ -13,6 +13,7 @@ from committees.documents.dossiers import dossier_html
 from committees.reports.prefill import evidence, phase, projection, report_prefill
 from committees.reports.sections import SECTIONS, LastSemesterForm, projected, reading
 from committees.reports.services import report_section_save, report_start, report_submit
+from committees.sessions.services import review_update
 from metrics.budget import current_round, round_execution
 from metrics.enums import Aggregation, BudgetActivity, BudgetNature
 from metrics.models import BudgetLine, Objective
@@ -346,3 +347,19 @@ def test_a_demo_organisation_name_is_escaped_not_interpreted(review, startup):
     html = dossier_html(review)
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_the_incubator_s_recommended_amount_heads_the_dossier(review, staff):
+    review_update(
+        review=review,
+        duration_minutes=50,
+        recommendation="Refinancer : l’usage croît.",
+        requested_amount=None,
+        requested_months=None,
+        recommended_amount=Decimal("280000"),
+        by=staff,
+    )
+    review.refresh_from_db()
+    assert review.recommended_amount == Decimal("280000")
+    text = text_of(dossier_html(review))
+    assert "Recommandation de l’incubateur 280 000 € Refinancer : l’usage croît." in text

@@ -495,15 +495,22 @@ def front_text(session, reviews) -> str:
 
 
 def test_pack_front_sums_what_is_asked_in_all_and_by_sponsor(session, agenda):
+    mon_service = agenda[0]
+    mon_service.recommended_amount = Decimal("300000")
+    mon_service.save()
     whole = front_text(session, agenda)
-    assert re.search(r"Mon Service \S+ 50 min 400 000 €", whole)  # from the report
+    # Asked (from the report), then recommended by the incubator.
+    assert re.search(r"Mon Service \S+ 50 min 400 000 € 300 000 €", whole)
     assert "Autre Service" in whole and "121 884 €" in whole
     assert "Total demandé 531 884 € (1 passage sans montant demandé)" in whole
     # The DGFiP: all of Mon Service's request, 60 % of Autre Service's and the euro left over.
-    assert "Direction générale des finances publiques (DGFiP) 473 131 €" in whole
-    assert "Direction interministérielle du numérique (DINUM) 48 753 €" in whole
-    assert "Sans sponsor 10 000 €" in whole
-    assert "Total 531 884 €" in whole
+    assert (
+        "Total recommandé par l’incubateur 300 000 € (3 passages sans montant recommandé)" in whole
+    )
+    assert "Direction générale des finances publiques (DGFiP) 473 131 € 300 000 €" in whole
+    assert "Direction interministérielle du numérique (DINUM) 48 753 € 0 €" in whole
+    assert "Sans sponsor 10 000 € 0 €" in whole
+    assert "Total 531 884 € 300 000 €" in whole
     assert 473_131 + 48_753 + 10_000 == 531_884
     assert "Total accordé" not in whole  # nothing decided before the close
 
@@ -536,10 +543,10 @@ def test_pack_front_of_a_closed_session_sums_what_the_decisions_granted(
         by_funder[acronym] = by_funder.get(acronym, 0) + amount
     unassigned = Decimal(390_000) - sum(by_funder.values())  # Muet: no sponsor to pay
     assert unassigned == 30_000
-    assert f"(DGFiP) 473 131 € {euros(by_funder['DGFiP'])}" in whole
-    assert f"(DINUM) 48 753 € {euros(by_funder['DINUM'])}" in whole
-    assert "Sans sponsor 10 000 € 30 000 €" in whole
-    assert "Total 531 884 € 390 000 €" in whole
+    assert f"(DGFiP) 473 131 € 0 € {euros(by_funder['DGFiP'])}" in whole
+    assert f"(DINUM) 48 753 € 0 € {euros(by_funder['DINUM'])}" in whole
+    assert "Sans sponsor 10 000 € 0 € 30 000 €" in whole
+    assert "Total 531 884 € 0 € 390 000 €" in whole
 
 
 @pytest.mark.parametrize("extra", [0, 6])

@@ -56,6 +56,7 @@ def test_numbers_in_french(value, expected):
 def test_euros_percent_and_compact_ticks():
     assert french(format_euros(D("0.4"))) == "0,40 €"
     assert french(format_euros(D("240000.4"))) == "240 000 €"
+    assert french(format_euros(D("0"))) == "0 €"  # nothing, not "0,00 €"
     assert french(format_percent(D("-0.6364"))) == "−63,6 %"
     assert french(format_percent(D("1.75"))) == "+175 %"
     assert [french(format_compact(D(v))) for v in ("2500", "250000", "1500000", "2e9")] == [
