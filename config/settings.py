@@ -239,6 +239,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "documents-recover": {"task": "committees.tasks.recover_documents", "schedule": 15.0},
     "outbox-relay": {"task": "accounts.tasks.relay_outbox", "schedule": 60.0},
+    "betagouv-sync": {
+        "task": "startups.tasks.sync_betagouv",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 # A document whose worker's heartbeat (every third of this) stopped this long ago is taken over
 # by another: its worker died. With the beat's 15 s, a dead worker's job restarts within 45 s.
@@ -257,6 +261,18 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Comité <comite@beta.
 BETAGOUV_DATA_DIR = Path(
     os.environ.get("BETAGOUV_DATA_DIR", BASE_DIR.parent / "shared/data/betagouv")
 )
+# The public beta.gouv.fr API that `sync_betagouv` reads every night (startups.json of v2.7
+# and organisations.json of v2.6 under it; startups/sync.py).
+BETAGOUV_API_URL = os.environ.get("BETAGOUV_API_URL", "https://beta.gouv.fr/api/")
+# Outbound requests (comite/http.py) reach these hosts only: a name, or `*.` for its
+# subdomains (which must then resolve to public addresses). Seconds for connecting and for
+# each read.
+OUTBOUND_ALLOWED_HOSTS = env_list(
+    "OUTBOUND_ALLOWED_HOSTS",
+    "beta.gouv.fr,espace-membre.incubateur.net,stats.beta.gouv.fr,*.metabaseapp.com,"
+    "www.data.gouv.fr",
+)
+OUTBOUND_TIMEOUT = float(os.environ.get("OUTBOUND_TIMEOUT", "30"))
 
 # Security. `manage.py check --deploy` is clean with PRODUCTION=1 (a test runs it). Everything
 # below is on in development too, except what needs HTTPS.
@@ -321,6 +337,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # WeasyPrint and fontTools narrate every rendering step at INFO.
-    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
+    # WeasyPrint and fontTools narrate every rendering step at INFO; httpx logs each URL with
+    # its query string, which may hold a token (comite/http.py logs requests without it).
+    "loggers": {
+        name: {"level": "WARNING"} for name in ("weasyprint", "fontTools", "httpx", "httpcore")
+    },
 }

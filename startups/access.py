@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
-from .models import IncubatorStaff, Startup
+from .models import IncubatorStaff, Startup, SyncRun
 
 
 def editable_startups(user):
@@ -79,3 +79,11 @@ def get_startup_for_reader(request, slug: str) -> Startup:
             "Ces données sont réservées à l’équipe, à l’incubateur et aux sponsors."
         )
     return startup
+
+
+def get_sync_runs_for(request):
+    """The syncs from beta.gouv.fr, for the staff of any incubator and superusers; or 403."""
+    user = request.user
+    if not (user.is_superuser or IncubatorStaff.objects.filter(user=user).exists()):
+        raise PermissionDenied("Réservé aux équipes des incubateurs.")
+    return SyncRun.objects.all()

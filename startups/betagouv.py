@@ -7,6 +7,11 @@ committee events of its decisions, the rounds they granted) is never removed or 
 source's phases are merged around it, and where the source disagrees with a decision the
 difference is kept for staff (`SourceDisagreement`). The quirks of the real data are listed in
 `../shared/data/betagouv/README.md`; each is handled below where it is met.
+
+The sync from the public API (`startups/sync.py`) turns its records back into front matter and
+comes through the same parsing and writing. What a source does not carry is left out of its
+records, and stays as stored: a field missing from `fields`, a record without `fast` (its FAST
+round is neither rebuilt nor removed).
 """
 
 import datetime
@@ -22,7 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .dates import round_end
-from .enums import PHASE_NAMES, EventKind, FundingSource, Lifecycle, Origin
+from .enums import PHASE_NAMES, RECORD_KINDS, EventKind, FundingSource, Lifecycle, Origin
 from .models import (
     DERIVED_FIELDS,
     Contribution,
@@ -37,7 +42,7 @@ from .models import (
 
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)^---\s*$(.*)", re.DOTALL | re.MULTILINE)
 YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-KINDS = ("organisations", "incubators", "startups")
+KINDS = tuple(RECORD_KINDS)
 FAST_FUNDER = "Fonds FAST"
 FAST_ROUND_MONTHS = 6
 
@@ -51,10 +56,12 @@ class Report:
     counts: dict[str, Counter] = field(default_factory=lambda: {kind: Counter() for kind in KINDS})
     errors: list[tuple[Path, str]] = field(default_factory=list)
     warnings: list[tuple[Path, str]] = field(default_factory=list)
+    # The startups changed: slug → what changed (field names, or sponsors, phases, events...).
+    changes: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
-        return any(c["created"] or c["updated"] for c in self.counts.values())
+        return bool(self.changes) or any(c["created"] or c["updated"] for c in self.counts.values())
 
 
 class ImportRejected(Exception):
@@ -113,6 +120,8 @@ def text(data: dict, key: str, *, max_length: int = 300) -> str:
 
 def url(data: dict, key: str) -> str:
     value = text(data, key, max_length=500)
+    if value.startswith("/"):  # a path without a host is no link
+        return ""
     if value and not value.startswith(("http://", "https://")):
         value = f"https://{value}"
     return value
@@ -265,15 +274,18 @@ def parse_startup(
     for sponsor in [s for s in sponsors if s not in organisations]:
         warn(f"sponsor « {sponsor} » absent du dossier _organisations : ignoré")
         sponsors.remove(sponsor)
+    website = url(data, "link")
+    # beta.gouv.fr's own rule: `stats: true` without `stats_url` is a stats page at `<link>/stats`.
+    stats_page = f"{website}/stats" if website and flag(data, "stats") else ""
     return {
         "fields": {
             "name": text(data, "title") or slug,
             "pitch": text(data, "mission", max_length=2000),
             "description": body,
             "contact": text(data, "contact"),
-            "website": url(data, "link"),
+            "website": website,
             "repository": url(data, "repository"),
-            "stats_url": url(data, "stats_url"),
+            "stats_url": url(data, "stats_url") or stats_page,
             "budget_url": url(data, "budget_url"),
             "impact_url": url(data, "impact_url"),
             "dashlord_url": url(data, "dashlord_url"),
@@ -291,16 +303,17 @@ def parse_startup(
     }
 
 
-def read_kind(directory: Path, parse, report: Report, kind: str) -> dict[str, dict]:
+def read_records(sources, parse, report: Report, kind: str) -> dict[str, dict]:
+    """Parse each of `sources`, `(path, id, read)` where `read()` gives the front matter and
+    the body; a record that is malformed is counted as rejected, with its reason."""
     records = {}
-    for path in record_files(directory):
+    for path, slug, read in sources:
         try:
-            data, body = read_front_matter(path)
-            records[record_id(path)] = parse(
-                record_id(path),
-                data,
-                body,
-                lambda reason, path=path: report.warnings.append((path, reason)),
+            if slug in records:
+                raise Malformed("identifiant en double")
+            data, body = read()
+            records[slug] = parse(
+                slug, data, body, lambda reason, path=path: report.warnings.append((path, reason))
             )
         except Malformed as error:
             report.errors.append((path, str(error)))
@@ -308,21 +321,26 @@ def read_kind(directory: Path, parse, report: Report, kind: str) -> dict[str, di
     return records
 
 
+def read_kind(directory: Path, parse, report: Report, kind: str) -> dict[str, dict]:
+    sources = [(p, record_id(p), partial(read_front_matter, p)) for p in record_files(directory)]
+    return read_records(sources, parse, report, kind)
+
+
 # Writing -----------------------------------------------------------------------------------------
 
 
-def assign(obj, values: dict) -> bool:
-    """Set on `obj` the values that differ; whether any did."""
+def assign(obj, values: dict) -> list[str]:
+    """Set on `obj` the values that differ; their names."""
     differing = [name for name, value in values.items() if getattr(obj, name) != value]
     for name in differing:
         setattr(obj, name, values[name])
-    return bool(differing)
+    return differing
 
 
 def save_counted(model, *, new: list, changed: list, values: dict[str, dict], counts: Counter):
     model.objects.bulk_create(new)
     if changed:
-        model.objects.bulk_update(changed, list(next(iter(values.values()))))
+        model.objects.bulk_update(changed, sorted({name for v in values.values() for name in v}))
     counts.update(
         created=len(new), updated=len(changed), unchanged=len(values) - len(new) - len(changed)
     )
@@ -357,7 +375,7 @@ def fast_round(record: dict, promotion_dates: dict[str, datetime.date]) -> Fundi
 def promotion_start_dates(startups: dict[str, dict]) -> dict[str, datetime.date]:
     dates: dict[str, Counter] = {}
     for record in startups.values():
-        if record["fast"]:
+        if record.get("fast"):
             for event in record["events"]:
                 if event["name"] == EventKind.FAST:
                     dates.setdefault(record["fast"]["promotion"], Counter())[event["date"]] += 1
@@ -428,16 +446,21 @@ def write_startups(
 ):
     counts = report.counts["startups"]
     promotion_dates = promotion_start_dates(records)
+    fast_carried = [slug for slug, record in records.items() if "fast" in record]
     rounds = {}
     for slug, record in records.items():
-        if record["fast"]:
+        if record.get("fast"):
             rounds[slug] = fast_round(record, promotion_dates)
             if rounds[slug] is None:
                 report.warnings.append(
                     (Path("_startups", slug), "cofinancement FAST sans date connue : tour non créé")
                 )
     field_values = {
-        slug: {**record["fields"], "incubator_id": incubators[record["incubator"]].pk}
+        slug: {
+            **record["fields"],
+            "incubator_id": incubators[record["incubator"]].pk,
+            "missing_from_source_since": None,
+        }
         for slug, record in records.items()
     }
     existing = {s.slug: s for s in Startup.objects.filter(slug__in=records)}
@@ -473,18 +496,23 @@ def write_startups(
             continue
         source_events = [e for e in old_events.get(pk, []) if e.origin == Origin.BETAGOUV]
         fast = [r for r in old_rounds.get(pk, []) if r.source == FundingSource.FAST]
-        children_differ = (
-            sorted(t.organisation.slug for t in old_sponsors.get(pk, [])) != record["sponsors"]
-            or sorted(t.incubator.slug for t in old_co.get(pk, [])) != record["co_incubators"]
-            or as_rows(old_phases.get(pk, []), MERGED_PHASE_KEYS)
-            != as_rows(phases[slug], MERGED_PHASE_KEYS)
-            or sorted(as_rows(source_events, EVENT_KEYS))
-            != sorted(as_rows(events[slug], EVENT_KEYS))
-            or as_rows(fast, ROUND_KEYS) != as_rows(filter(None, [rounds.get(slug)]), ROUND_KEYS)
-        )
-        if assign(startup, values) or children_differ:
+        differs = {
+            "sponsors": sorted(t.organisation.slug for t in old_sponsors.get(pk, []))
+            != record["sponsors"],
+            "co_incubators": sorted(t.incubator.slug for t in old_co.get(pk, []))
+            != record["co_incubators"],
+            "phases": as_rows(old_phases.get(pk, []), MERGED_PHASE_KEYS)
+            != as_rows(phases[slug], MERGED_PHASE_KEYS),
+            "events": sorted(as_rows(source_events, EVENT_KEYS))
+            != sorted(as_rows(events[slug], EVENT_KEYS)),
+            "fast": "fast" in record
+            and as_rows(fast, ROUND_KEYS) != as_rows(filter(None, [rounds.get(slug)]), ROUND_KEYS),
+        }
+        children = [name for name, differ in differs.items() if differ]
+        if differing := [name.removesuffix("_id") for name in assign(startup, values)] + children:
             changed.append(startup)
-        if children_differ:
+            report.changes[slug] = differing
+        if children:
             rebuilt.append(startup)
 
     save_counted(Startup, new=new, changed=changed, values=field_values, counts=counts)
@@ -494,7 +522,9 @@ def write_startups(
     through_co.model.objects.filter(startup_id__in=rebuilt_ids).delete()
     Phase.objects.filter(startup_id__in=rebuilt_ids, origin=Origin.BETAGOUV).delete()
     StartupEvent.objects.filter(startup_id__in=rebuilt_ids, origin=Origin.BETAGOUV).delete()
-    FundingRound.objects.filter(startup_id__in=rebuilt_ids, source=FundingSource.FAST).delete()
+    FundingRound.objects.filter(
+        startup_id__in=rebuilt_ids, startup__slug__in=fast_carried, source=FundingSource.FAST
+    ).delete()
     move_comite_phases([phase for s in rebuilt for phase in phases[s.slug] if "pk" in phase])
     sponsor_rows, co_rows, new_phases, new_events, new_rounds, contributions = (
         [],
@@ -535,10 +565,11 @@ def write_startups(
     FundingRound.objects.bulk_create(new_rounds)
     Contribution.objects.bulk_create(contributions)
 
-    # Derived figures, from what was just read plus the rounds that Comité itself recorded.
+    # Derived figures, from what was just read plus the rounds that Comité itself recorded (and
+    # the FAST rounds the source does not carry).
     other_rounds = grouped(
         FundingRound.objects.filter(startup__slug__in=records)
-        .exclude(source=FundingSource.FAST)
+        .exclude(source=FundingSource.FAST, startup__slug__in=fast_carried)
         .order_by("start"),
         "startup_id",
     )
@@ -635,6 +666,12 @@ def import_betagouv(directory: Path, *, today: datetime.date | None = None) -> R
     incubators = read_kind(directory / "_incubators", parse, report, "incubators")
     parse = partial(parse_startup, incubators=set(incubators), organisations=set(organisations))
     startups = read_kind(directory / "_startups", parse, report, "startups")
+    return write_records(organisations, incubators, startups, report, today=today)
+
+
+def write_records(organisations, incubators, startups, report: Report, *, today) -> Report:
+    """Nothing if any record was rejected (ImportRejected); else everything, in one
+    transaction."""
     if report.errors:
         raise ImportRejected(report)
     with transaction.atomic():

@@ -100,3 +100,26 @@ ORGANISATION_KINDS = {
     "collectivite-territoriale": "Collectivité territoriale",
     "autre": "Autre",
 }
+
+
+class SyncStatus(models.TextChoices):
+    """A sync of the portfolio from the beta.gouv.fr API (`SyncRun`)."""
+
+    RUNNING = "running", "En cours"
+    DONE = "done", "Terminée"
+    FAILED = "failed", "Échouée"
+
+
+# The kinds of beta.gouv.fr records, in the order they are read, and the words of their counts.
+RECORD_KINDS = {
+    "organisations": "Organisations",
+    "incubators": "Incubateurs",
+    "startups": "Startups",
+}
+COUNT_WORDS = {
+    "created": "créés",
+    "updated": "modifiés",
+    "unchanged": "inchangés",
+    "rejected": "rejetés",
+    "missing": "absents de la source",
+}

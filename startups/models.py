@@ -9,12 +9,15 @@ from django.utils import timezone
 
 from .dates import add_months
 from .enums import (
+    COUNT_WORDS,
     ORGANISATION_KINDS,
     PHASE_NAMES,
+    RECORD_KINDS,
     EventKind,
     FundingSource,
     Lifecycle,
     Origin,
+    SyncStatus,
     TeamRole,
 )
 
@@ -146,6 +149,10 @@ class Startup(models.Model):
     risk_analysis = models.BooleanField("analyse de risques faite", null=True, blank=True)
     risk_analysis_url = models.URLField("analyse de risques", max_length=500, blank=True)
     secure_service = models.BooleanField("suivi dans MonServiceSécurisé", null=True, blank=True)
+    # Set by the sync (startups/sync.py) when the API no longer lists the startup: never deleted.
+    missing_from_source_since = models.DateField(
+        "absente de beta.gouv.fr depuis", null=True, blank=True
+    )
     public_page = models.BooleanField("page publique", default=False)
 
     current_phase = models.CharField(
@@ -452,3 +459,112 @@ class SponsorRepresentative(models.Model):
 
     def __str__(self):
         return f"{self.user} ({self.organisation})"
+
+
+class SyncRun(models.Model):
+    """One sync of the portfolio from the beta.gouv.fr API (startups/sync.py): the job's row,
+    which the staff's page polls, then its record. One runs at a time; the counts are the
+    import's (`{kind: {"created": n, "updated": n, ...}}`), the changes the fields changed on
+    each startup (`{slug: [field, ...]}`)."""
+
+    status = models.CharField("état", max_length=10, choices=SyncStatus, default=SyncStatus.RUNNING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="demandée par",
+        related_name="+",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    started_at = models.DateTimeField("commencée le", default=timezone.now)
+    finished_at = models.DateTimeField("terminée le", null=True, blank=True)
+    counts = models.JSONField("décomptes", default=dict, blank=True)
+    changes = models.JSONField("changements", default=dict, blank=True)
+    reason = models.TextField("raison de l’échec", blank=True)
+
+    class Meta:
+        verbose_name = "synchronisation beta.gouv.fr"
+        verbose_name_plural = "synchronisations beta.gouv.fr"
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=Q(status=SyncStatus.RUNNING),
+                name="sync_run_one_running",
+                violation_error_message="Une synchronisation est déjà en cours.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=SyncStatus.RUNNING, finished_at__isnull=True)
+                | (~Q(status=SyncStatus.RUNNING) & Q(finished_at__isnull=False)),
+                name="sync_run_finished_iff_over",
+                violation_error_message="Une synchronisation terminée a une heure de fin, "
+                "et elle seule.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(status=SyncStatus.FAILED) & ~Q(reason=""))
+                | (~Q(status=SyncStatus.FAILED) & Q(reason="")),
+                name="sync_run_reason_iff_failed",
+                violation_error_message="Une synchronisation échouée dit pourquoi, et elle seule.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Synchronisation du {timezone.localtime(self.started_at):%d/%m/%Y %H:%M}"
+
+    @property
+    def running(self) -> bool:
+        return self.status == SyncStatus.RUNNING
+
+    @property
+    def summary(self) -> list[tuple[str, str]]:
+        """Per kind of record, its counts in words: "2 créés, 410 inchangés"."""
+        return [
+            (
+                label,
+                ", ".join(
+                    f"{n} {word}"
+                    for key, word in COUNT_WORDS.items()
+                    if (n := self.counts.get(kind, {}).get(key))
+                )
+                or "–",
+            )
+            for kind, label in RECORD_KINDS.items()
+        ]
+
+    @property
+    def change_rows(self) -> list[tuple[str, str]]:
+        """Each startup changed, with what changed in words."""
+        return [
+            (slug, ", ".join(change_label(name) for name in names))
+            for slug, names in sorted(self.changes.items())
+        ]
+
+    def finish(self, *, counts: dict, changes: dict) -> None:
+        self._close(SyncStatus.DONE, counts=counts, changes=changes)
+
+    def fail(self, reason: str, *, counts: dict | None = None) -> None:
+        self._close(SyncStatus.FAILED, reason=reason, counts=counts or {})
+
+    def _close(self, status: str, **values) -> None:
+        """Running → done or failed, once: refused when the run is over already (another
+        took it over as stale), so its caller's transaction is rolled back."""
+        values |= {"status": status, "finished_at": timezone.now()}
+        closed = SyncRun.objects.filter(pk=self.pk, status=SyncStatus.RUNNING).update(**values)
+        if not closed:
+            raise SyncRunOver(f"{self} est déjà terminée.")
+        for name, value in values.items():
+            setattr(self, name, value)
+
+
+class SyncRunOver(Exception):
+    pass
+
+
+# What the import reports as changed on a startup, beside its own fields.
+CHANGE_LABELS = {"phases": "phases", "events": "événements", "fast": "cofinancement FAST"}
+
+
+def change_label(name: str) -> str:
+    if name in CHANGE_LABELS:
+        return CHANGE_LABELS[name]
+    return str(Startup._meta.get_field(name).verbose_name)

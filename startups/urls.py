@@ -9,4 +9,6 @@ urlpatterns = [
     path("startups/<str:slug>/beta-gouv/resolu/", views.disagreements_resolve, name="resolve"),
     path("incubateurs/<str:slug>/", views.incubator_detail, name="incubator"),
     path("sponsors/<str:slug>/", views.sponsor_detail, name="sponsor"),
+    path("synchronisation/", views.sync_runs, name="sync"),
+    path("synchronisation/lancer/", views.sync_request, name="sync-start"),
 ]

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Value, When
@@ -5,9 +6,10 @@ from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseStopPolling
 
-from . import services
-from .access import get_startup_for_staff, staffed_startups
+from . import services, sync
+from .access import get_startup_for_staff, get_sync_runs_for, staffed_startups
 from .enums import Lifecycle
 from .forms import PortfolioFilterForm
 from .models import Incubator, Organisation, SourceDisagreement, Startup
@@ -15,6 +17,7 @@ from .models import Incubator, Organisation, SourceDisagreement, Startup
 PAGE_SIZE = 50
 FILTERS_FORM_ID = "filters"
 DUE_SOON_DAYS = 45
+SYNC_RUNS_SHOWN = 30
 PHASE_RANK = Case(
     *[When(current_phase=phase, then=Value(phase.rank)) for phase in Lifecycle],
     default=Value(len(Lifecycle)),
@@ -122,3 +125,24 @@ def disagreements_resolve(request, slug):
     if services.disagreements_resolve(startup=startup, by=request.user):
         messages.success(request, "Désaccord avec beta.gouv.fr marqué comme résolu.")
     return redirect(startup)
+
+
+def sync_runs(request):
+    """The syncs from beta.gouv.fr; for htmx, the polled list alone, until none runs."""
+    runs = list(get_sync_runs_for(request).select_related("requested_by")[:SYNC_RUNS_SHOWN])
+    last = runs[0] if runs else None
+    context = {"runs": runs, "last": last, "api_url": settings.BETAGOUV_API_URL}
+    if not request.htmx or request.htmx.history_restore_request:
+        return render(request, "startups/sync.html", context)
+    response = render(request, "startups/sync.html#runs", context)
+    return response if last and last.running else HttpResponseStopPolling(response.content)
+
+
+@require_POST
+def sync_request(request):
+    get_sync_runs_for(request)
+    sync.sync_request(by=request.user)
+    if request.htmx:
+        return sync_runs(request)
+    messages.info(request, "Synchronisation lancée : rechargez la page pour suivre son avancement.")
+    return redirect("startups:sync")

@@ -114,6 +114,9 @@ TABLE: dict[str, Entry] = {
     "startups:resolve": Entry(slug, POST_ONLY, MANAGE_POST),
     "startups:incubator": Entry(lambda w: [w.own.incubator.slug], SIGNED_IN),
     "startups:sponsor": Entry(lambda w: [w.own.organisation.slug], SIGNED_IN),
+    # The sync from beta.gouv.fr (the whole portfolio): the staff of any incubator, superusers.
+    "startups:sync": Entry(none, STAFF_LISTS),
+    "startups:sync-start": Entry(none, POST_ONLY, post="L 403 403 403 403 403 + + +"),
     # Metrics and budget (startups/access.py).
     "metrics:list": Entry(slug, READ_STARTUP),
     "metrics:create": Entry(slug, EDIT_STARTUP, post=EDIT_STARTUP_POST),

@@ -213,6 +213,7 @@ class NextSemesterForm(SectionForm):
 class RequestForm(SectionForm):
     key = "request"
     title = "La demande"
+    carried_over = ("team", "team_size")
 
     amount = forms.DecimalField(
         label="Budget demandé",

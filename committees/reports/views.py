@@ -81,6 +81,16 @@ def progress(sections: dict[str, ReportSection]) -> dict:
     }
 
 
+def known(key: str, prefill: dict) -> dict:
+    """What Comité suggests for a section's fields until the team writes its own: the impact
+    targeted, from the north star's objective for the next semester."""
+    suggested = (prefill.get("projection") or {}).get("suggested")
+    if key != "request" or suggested is None:
+        return {}
+    whole = suggested == suggested.to_integral_value()
+    return {"targeted_impact": suggested.quantize(1) if whole else suggested}
+
+
 def edit_context(request, report, startup, *, bound: dict | None = None, missing=None) -> dict:
     """The writing page: every section's form (a `bound` one keeps what was just refused),
     what Comité pre-fills beside it, and the reviewer's comments on the last version."""
@@ -101,7 +111,9 @@ def edit_context(request, report, startup, *, bound: dict | None = None, missing
     for key, form_class in SECTIONS.items():
         section = sections.get(key)
         form = (bound or {}).get(key) or form_class(
-            initial=section.data if section else {}, prefix=key, objectives=prefill["objectives"]
+            initial=known(key, prefill) | (section.data if section else {}),
+            prefix=key,
+            objectives=prefill["objectives"],
         )
         forms.append({"key": key, "form": form, "section": section, "comments": comments.get(key)})
     return {

@@ -7,6 +7,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from lxml import html as lxml_html
 
 from committees.documents.dossiers import dossier_html
@@ -363,3 +364,25 @@ def test_the_incubator_s_recommended_amount_heads_the_dossier(review, staff):
     assert review.recommended_amount == Decimal("280000")
     text = text_of(dossier_html(review))
     assert "Recommandation de l’incubateur 280 000 € Refinancer : l’usage croît." in text
+
+
+def test_the_targeted_impact_starts_from_the_objective_comite_knows(client, startup, intrapreneur):
+    level = MetricFactory(
+        startup=startup,
+        label="Utilisateurs actifs",
+        unit="utilisateurs",
+        aggregation=Aggregation.AVERAGE,
+    )
+    Objective.objects.create(metric=level, target=Decimal("4000"), due_on=(SEMESTER + 1).end)
+    report = report_start(startup=startup, semester=SEMESTER, by=intrapreneur)
+    client.force_login(intrapreneur)
+    page = client.get(reverse("committees:report-edit", args=[startup.slug, report.semester]))
+    field = lxml_html.fromstring(page.content).get_element_by_id("id_request-targeted_impact")
+    assert field.get("value") == "4000"
+    # What the team typed wins.
+    report_section_save(
+        report=report, key="request", data={"targeted_impact": "5200"}, by=intrapreneur
+    )
+    page = client.get(reverse("committees:report-edit", args=[startup.slug, report.semester]))
+    field = lxml_html.fromstring(page.content).get_element_by_id("id_request-targeted_impact")
+    assert field.get("value") == "5200"

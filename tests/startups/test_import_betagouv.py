@@ -230,3 +230,10 @@ def test_the_command_reports_rejections_and_fails(db, folder, capsys):
     captured = capsys.readouterr()
     assert "casse.md : en-tête YAML absent" in captured.err
     assert "rejetés" in captured.out
+
+
+def test_an_import_clears_the_flag_of_a_startup_it_lists(imported):
+    Startup.objects.filter(slug="avril").update(missing_from_source_since=IMPORT_DAY)
+    report = import_betagouv(DATA, today=IMPORT_DAY)
+    assert report.changes == {"avril": ["missing_from_source_since"]}
+    assert Startup.objects.get(slug="avril").missing_from_source_since is None

@@ -2,15 +2,20 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from startups.betagouv import KINDS, ImportRejected, import_betagouv
+from startups.betagouv import ImportRejected, import_betagouv
+from startups.enums import COUNT_WORDS, RECORD_KINDS
 
-KIND_LABELS = {
-    "organisations": "Organisations",
-    "incubators": "Incubateurs",
-    "startups": "Startups",
-}
 COLUMNS = ("created", "updated", "unchanged", "rejected")
-COLUMN_LABELS = ("créés", "modifiés", "inchangés", "rejetés")
+
+
+def summary(counts) -> list[str]:
+    """The counts per kind of record, as a table of text."""
+    lines = [f"{'':14}" + "".join(f"{COUNT_WORDS[c]:>11}" for c in COLUMNS)]
+    for kind, label in RECORD_KINDS.items():
+        lines.append(
+            f"{label:14}" + "".join(f"{counts.get(kind, {}).get(c, 0):>11}" for c in COLUMNS)
+        )
+    return lines
 
 
 class Command(BaseCommand):
@@ -43,9 +48,5 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("Aucun changement : la base était déjà à jour."))
 
     def print_summary(self, report):
-        self.stdout.write(f"{'':14}" + "".join(f"{label:>11}" for label in COLUMN_LABELS))
-        for kind in KINDS:
-            counts = report.counts[kind]
-            self.stdout.write(
-                f"{KIND_LABELS[kind]:14}" + "".join(f"{counts[c]:>11}" for c in COLUMNS)
-            )
+        for line in summary(report.counts):
+            self.stdout.write(line)

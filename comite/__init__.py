@@ -1,0 +1,1 @@
+"""Tools shared by the apps, below all of them: they import none."""
