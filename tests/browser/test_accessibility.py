@@ -42,6 +42,7 @@ PAGES = {
     "startup": lambda p: p["startup"].get_absolute_url(),
     "incubator": lambda p: p["incubator"].get_absolute_url(),
     "sponsor": lambda p: p["sponsor"].get_absolute_url(),
+    "sync": lambda p: reverse("startups:sync"),
 }
 
 
