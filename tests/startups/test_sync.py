@@ -5,7 +5,10 @@ API's payloads rendered from the real markdown snapshot as its Jekyll templates 
 import copy
 import datetime
 import json
+import os
 import re
+import subprocess
+import sys
 from urllib.parse import urlsplit
 
 import pytest
@@ -18,6 +21,7 @@ from django.utils import timezone
 from lxml import html as lxml_html
 
 from comite import http
+from startups.api_mirror import organisations_json, startups_json
 from startups.betagouv import import_betagouv
 from startups.enums import FundingSource, SyncStatus
 from startups.models import (
@@ -32,7 +36,6 @@ from startups.models import (
 from startups.sync import sync_perform, sync_start
 from startups.tasks import sync_betagouv
 from tests.local_server import LocalServer
-from tests.startups.betagouv_api import organisations_json, startups_json
 from tests.startups.test_import_betagouv import DATA, IMPORT_DAY
 from tests.startups.test_pages import htmx_swap, same_regions
 from tests.utils import get_page
@@ -512,3 +515,23 @@ def test_the_polled_fragment_swapped_in_gives_the_same_page_as_a_full_get(client
     fragment = client.get(PAGE, headers=HTMX)
     htmx_swap(page, fragment.content)
     same_regions(page, lxml_html.fromstring(client.get(PAGE).content), "#sync-runs")
+
+
+def test_the_local_mirror_serves_what_the_sync_reads(db, settings, capsys):
+    """`serve_betagouv_api` on the real snapshot, a process of its own: the sync reads it."""
+    mirror = subprocess.Popen(
+        [sys.executable, "manage.py", "serve_betagouv_api", str(DATA), "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        line = mirror.stdout.readline()
+        base = re.search(r"(http://127\.0\.0\.1:\d+/api/)", line)[1]
+        settings.BETAGOUV_API_URL = base
+        settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
+        call_command("sync_betagouv")
+    finally:
+        mirror.terminate()
+        mirror.wait(timeout=10)
+    assert re.search(r"Startups\s+414\s+0\s+0\s+0", capsys.readouterr().out)

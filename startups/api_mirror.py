@@ -1,5 +1,5 @@
 """The public API's payloads, rendered from a markdown folder as beta.gouv.fr's Jekyll templates
-render them: `api/v2.7/startups.json` (commit 14199fe2 of betagouv/beta.gouv.fr) and
+render them, for a local mirror of the API (`manage.py serve_betagouv_api`) and the sync's tests: `api/v2.7/startups.json` (commit 14199fe2 of betagouv/beta.gouv.fr) and
 `api/v2.6/organisations.json`. The same fields and the same quirks, read off the templates:
 
 - Liquid's truth: only nil and false are false, so an empty `link: ""` still prints
