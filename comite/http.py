@@ -81,6 +81,15 @@ def refuse_unless_allowed(request: httpx.Request) -> None:
     public_addresses_only(host, request.url.port)
 
 
+def refuse_unless_url_allowed(url: str) -> None:
+    """OutboundError unless `url` is one `get` may reach: for a form, before anything is saved."""
+    try:
+        request = httpx.Request("GET", url)
+    except (httpx.InvalidURL, ValueError, TypeError):
+        raise OutboundError(f"Adresse illisible : {shown(url)}") from None
+    refuse_unless_allowed(request)
+
+
 def user_agent() -> str:
     return f"Comite/1.0 (comites d'investissement beta.gouv.fr; +{settings.SITE_URL})"
 
@@ -136,13 +145,16 @@ def get(
     timeout: float | None = None,
     headers: dict[str, str] | None = None,
     retries: int = RETRIES,
+    follow_redirects: bool = True,
 ) -> bytes:
-    """The body of a 200 answer to GET `url`, or OutboundError."""
+    """The body of a 200 answer to GET `url`, or OutboundError. A caller that sends a secret
+    in `headers` passes `follow_redirects=False`: httpx drops only `Authorization` on a
+    redirect to another host, so any other header would follow it."""
     timeout = timeout or settings.OUTBOUND_TIMEOUT
     client = httpx.Client(
         headers={"User-Agent": user_agent(), **(headers or {})},
         timeout=timeout,
-        follow_redirects=True,
+        follow_redirects=follow_redirects,
         max_redirects=MAX_REDIRECTS,
         event_hooks={"request": [refuse_unless_allowed]},
         trust_env=False,

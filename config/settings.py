@@ -238,10 +238,20 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=8, minute=0),
     },
     "documents-recover": {"task": "committees.tasks.recover_documents", "schedule": 15.0},
+    # The metrics' sources (Matomo, Metabase), on the 2nd of each month: last month is whole.
+    "metric-sources": {
+        "task": "metrics.tasks.fetch_metric_sources",
+        "schedule": crontab(day_of_month=2, hour=6, minute=0),
+    },
     "outbox-relay": {"task": "accounts.tasks.relay_outbox", "schedule": 60.0},
     "betagouv-sync": {
         "task": "startups.tasks.sync_betagouv",
         "schedule": crontab(hour=2, minute=30),
+    },
+    # After the portfolio's: the teams' members from espace-membre, as proposals for the staff.
+    "espace-membre-sync": {
+        "task": "startups.tasks.sync_members",
+        "schedule": crontab(hour=3, minute=15),
     },
 }
 # A document whose worker's heartbeat (every third of this) stopped this long ago is taken over
@@ -273,6 +283,15 @@ OUTBOUND_ALLOWED_HOSTS = env_list(
     "www.data.gouv.fr",
 )
 OUTBOUND_TIMEOUT = float(os.environ.get("OUTBOUND_TIMEOUT", "30"))
+# espace-membre's protected API (startups/members.py): its base URL and the key the programme's
+# team gives (`em1_…`, a secret: never in the repository). Without a key the sync refuses.
+ESPACE_MEMBRE_URL = os.environ.get("ESPACE_MEMBRE_URL", "https://espace-membre.incubateur.net")
+ESPACE_MEMBRE_API_KEY = os.environ.get("ESPACE_MEMBRE_API_KEY", "")
+# The key(s) encrypting the metric sources' tokens (metrics/encryption.py): Fernet keys separated
+# by commas, the first encrypting; empty, a key derived from SECRET_KEY.
+SOURCE_TOKEN_KEY = env_list("SOURCE_TOKEN_KEY")
+# How many whole months a metric source's fetch reads back (metrics/feeds.py).
+SOURCE_FETCH_MONTHS = int(os.environ.get("SOURCE_FETCH_MONTHS", "6"))
 
 # Security. `manage.py check --deploy` is clean with PRODUCTION=1 (a test runs it). Everything
 # below is on in development too, except what needs HTTPS.

@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from .models import ApiToken, BudgetLine, Measurement, Metric, MetricDefinition, Objective
+from .models import (
+    ApiToken,
+    BudgetLine,
+    Measurement,
+    Metric,
+    MetricDefinition,
+    MetricSource,
+    Objective,
+)
 
 
 class DefinitionInline(admin.TabularInline):
@@ -54,3 +62,14 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["prefix", "startup", "label", "created_at", "revoked_at", "last_used_at"]
     readonly_fields = ["digest", "prefix", "created_at", "created_by", "last_used_at"]
     search_fields = ["startup__name", "prefix"]
+
+
+@admin.register(MetricSource)
+class MetricSourceAdmin(admin.ModelAdmin):
+    """To look at or remove a source; its token (encrypted) is never shown."""
+
+    list_display = ["metric", "kind", "last_fetched_at", "last_status"]
+    list_filter = ["kind", "last_status"]
+    search_fields = ["metric__label", "metric__startup__name"]
+    raw_id_fields = ["metric"]
+    readonly_fields = ["last_fetched_at", "last_status", "last_error", "months_fetched"]

@@ -28,7 +28,23 @@ class MeasurementSource(models.TextChoices):
     FORM = "form", "Formulaire"
     CSV = "csv", "Fichier CSV"
     API = "api", "API"
+    MATOMO = "matomo", "Matomo (mise à jour automatique)"
+    METABASE = "metabase", "Metabase (mise à jour automatique)"
+    FILE = "file", "Fichier CSV ou JSON à une adresse (mise à jour automatique)"
     DEMO = "demo", "Données de démonstration"
+
+
+class SourceKind(models.TextChoices):
+    """Where a metric's values are fetched from every month (metrics/feeds.py)."""
+
+    MATOMO = "matomo", "Matomo (API de rapports, par exemple stats.beta.gouv.fr)"
+    METABASE = "metabase", "Carte publique Metabase"
+    FILE = "file", "Fichier CSV ou JSON à une adresse (mois, valeur)"
+
+
+class FetchStatus(models.TextChoices):
+    SUCCESS = "success", "Réussie"
+    FAILURE = "failure", "Échouée"
 
 
 class BudgetActivity(models.TextChoices):

@@ -10,14 +10,17 @@ from accounts import limits
 from accounts.editing import Edited
 from startups.models import MONEY, Startup
 
+from .encryption import secret_decrypt, secret_encrypt
 from .enums import (
     Aggregation,
     BudgetActivity,
     BudgetNature,
     Dimension,
     Direction,
+    FetchStatus,
     MeasurementSource,
     ResourceType,
+    SourceKind,
 )
 
 VALUE = {"max_digits": 20, "decimal_places": 4}
@@ -221,3 +224,73 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class MetricSource(models.Model):
+    """Where a metric's monthly values are fetched from (metrics/feeds.py), and how the last
+    fetch went. A Matomo token is kept encrypted (metrics/encryption.py), never in clear."""
+
+    metric = models.OneToOneField(Metric, related_name="feed", on_delete=models.CASCADE)
+    kind = models.CharField("type de source", max_length=10, choices=SourceKind)
+    url = models.URLField(
+        "adresse",
+        max_length=500,
+        help_text="Matomo : l’adresse du serveur, « https://stats.beta.gouv.fr ». Metabase : "
+        "l’adresse de la carte publique, « https://…/api/public/card/<uuid>/query/json ». "
+        "Fichier : l’adresse du fichier CSV ou JSON.",
+    )
+    site_id = models.PositiveIntegerField("identifiant du site Matomo", null=True, blank=True)
+    method = models.CharField(
+        "méthode Matomo", max_length=100, blank=True, default="VisitsSummary.get"
+    )
+    value_column = models.CharField(
+        "colonne de la valeur",
+        max_length=200,
+        help_text="Matomo : « nb_visits », « nb_uniq_visitors »… Metabase ou fichier : le nom "
+        "de la colonne, tel qu’affiché.",
+    )
+    month_column = models.CharField(
+        "colonne du mois", max_length=200, blank=True, help_text="Metabase ou fichier."
+    )
+    token_encrypted = models.TextField("jeton chiffré", blank=True, editable=False)
+    last_fetched_at = models.DateTimeField("dernière mise à jour", null=True, blank=True)
+    last_status = models.CharField(
+        "résultat de la dernière mise à jour", max_length=10, choices=FetchStatus, blank=True
+    )
+    last_error = models.TextField("erreur de la dernière mise à jour", blank=True)
+    months_fetched = models.PositiveSmallIntegerField("mois lus", default=0)
+
+    class Meta:
+        verbose_name = "source d’un indicateur"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind=SourceKind.MATOMO) | Q(site_id__isnull=False),
+                name="metric_source_matomo_has_site",
+                violation_error_message="Une source Matomo a un identifiant de site.",
+            ),
+            models.CheckConstraint(
+                condition=Q(last_fetched_at__isnull=True, last_status="")
+                | Q(last_fetched_at__isnull=False) & ~Q(last_status=""),
+                name="metric_source_fetched_has_status",
+                violation_error_message="Une mise à jour faite a un résultat.",
+            ),
+            models.CheckConstraint(
+                condition=Q(last_status=FetchStatus.FAILURE) | Q(last_error=""),
+                name="metric_source_error_only_on_failure",
+                violation_error_message="Seule une mise à jour échouée a une erreur.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.metric.label} ← {self.get_kind_display()}"
+
+    @property
+    def has_token(self) -> bool:
+        return bool(self.token_encrypted)
+
+    def set_token(self, token: str) -> None:
+        self.token_encrypted = secret_encrypt(token) if token else ""
+
+    def token(self) -> str:
+        """The token in clear, for the request only (UnreadableSecret if the key changed)."""
+        return secret_decrypt(self.token_encrypted) if self.token_encrypted else ""

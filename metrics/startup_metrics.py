@@ -26,7 +26,7 @@ from .figures import (
     semester_cost,
     trajectory,
 )
-from .models import BudgetLine, Measurement, Metric, MetricDefinition, Objective
+from .models import BudgetLine, Measurement, Metric, MetricDefinition, MetricSource, Objective
 
 # A new metric's first definition covers the values entered for the months before it.
 FIRST_DEFINITION_MONTH = datetime.date(2000, 1, 1)
@@ -53,6 +53,14 @@ class MetricSeries:
     @property
     def definitions(self) -> list[MetricDefinition]:
         return list(self.metric.definitions.all())
+
+    @property
+    def feed(self) -> MetricSource | None:
+        """The metric's source, if it has one (loaded with the metric: no query)."""
+        try:
+            return self.metric.feed
+        except MetricSource.DoesNotExist:
+            return None
 
     @cached_property
     def definition(self) -> MetricDefinition | None:
@@ -159,7 +167,11 @@ def startup_series(
 ) -> list[MetricSeries]:
     """The startup's metrics (north star first) with their values: 2 queries, 4 with `details`
     (definitions and objectives)."""
-    metrics = Metric.objects.filter(startup=startup).order_by("-is_north_star", "position", "id")
+    metrics = (
+        Metric.objects.filter(startup=startup)
+        .select_related("feed")
+        .order_by("-is_north_star", "position", "id")
+    )
     rows = Measurement.objects.filter(metric__startup=startup).order_by("month")
     if public_only:
         metrics, rows = metrics.filter(is_public=True), rows.filter(metric__is_public=True)

@@ -1,11 +1,12 @@
-"""Metrics URLs: a startup's pages (indicators, CSV import, API tokens, budget), then the rest.
+"""Metrics URLs: a startup's pages (indicators and their sources, CSV import, API tokens, budget),
+then the rest.
 
 config/urls.py sets each prefix, once, and the `metrics` namespace.
 """
 
 from django.urls import path
 
-from . import views, views_analytics, views_api, views_budget, views_csv
+from . import views, views_analytics, views_api, views_budget, views_csv, views_sources
 
 # A startup's pages, under the prefix config/urls.py gives them.
 startup_urlpatterns = [
@@ -13,6 +14,12 @@ startup_urlpatterns = [
     path("indicateurs/nouveau/", views.metric_form, name="create"),
     path("indicateurs/<int:pk>/modifier/", views.metric_form, name="edit"),
     path("indicateurs/valeurs/", views.month_values, name="values"),
+    path("indicateurs/<int:pk>/source/", views_sources.source, name="source"),
+    path(
+        "indicateurs/<int:pk>/source/mettre-a-jour/",
+        views_sources.source_fetch,
+        name="source-fetch",
+    ),
     path("indicateurs/import/", views_csv.upload, name="csv-upload"),
     path("indicateurs/import/apercu/", views_csv.preview, name="csv-preview"),
     path("indicateurs/import/valider/", views_csv.apply, name="csv-apply"),

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
-from .models import IncubatorStaff, Startup, SyncRun
+from .models import IncubatorStaff, MembershipProposal, Startup, SyncRun
 
 
 def editable_startups(user):
@@ -87,3 +87,12 @@ def get_sync_runs_for(request):
     if not (user.is_superuser or IncubatorStaff.objects.filter(user=user).exists()):
         raise PermissionDenied("Réservé aux équipes des incubateurs.")
     return SyncRun.objects.all()
+
+
+def get_member_proposals_for(request):
+    """The proposals from espace-membre of the startups this person follows as incubator staff
+    (all of them for superusers); 403 for anyone who is neither."""
+    user = request.user
+    if not (user.is_superuser or IncubatorStaff.objects.filter(user=user).exists()):
+        raise PermissionDenied("Réservé aux équipes des incubateurs.")
+    return MembershipProposal.objects.filter(startup__in=staffed_startups(user))

@@ -123,3 +123,47 @@ COUNT_WORDS = {
     "rejected": "rejetés",
     "missing": "absents de la source",
 }
+
+
+class MembershipOrigin(models.TextChoices):
+    """Who made a team membership: the sync from espace-membre ends only its own."""
+
+    COMITE = "comite", "Comité"
+    ESPACE_MEMBRE = "espace_membre", "espace-membre"
+
+
+class ProposalKind(models.TextChoices):
+    """What a `MembershipProposal` proposes."""
+
+    JOIN = "join", "Arrivée"
+    END = "end", "Départ"
+
+
+class ProposalStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposée"
+    ACCEPTED = "accepted", "Acceptée"
+    REJECTED = "rejected", "Refusée"
+
+
+# espace-membre's `domaine` (its `Domaine` enum: Animation, Coaching, Déploiement, Design,
+# Développement, Intraprenariat, Produit, Data, Support, Attributaire, Autre) → a team role;
+# any other value, or none, is OTHER.
+DOMAINE_ROLES = {
+    "Intraprenariat": TeamRole.INTRAPRENEUR,
+    "Développement": TeamRole.DEVELOPER,
+    "Design": TeamRole.DESIGNER,
+    "Coaching": TeamRole.COACH,
+    "Produit": TeamRole.PRODUCT,
+    "Déploiement": TeamRole.PRODUCT,
+}
+
+# The counts of a reading of espace-membre (`MemberSync.counts`), in words.
+MEMBER_SYNC_COUNTS = {
+    "startups_read": "startups lues",
+    "startups_unknown": "startups inconnues d’espace-membre",
+    "proposed": "arrivées proposées",
+    "ends_proposed": "départs proposés",
+    "unchanged": "déjà dans l’équipe ou déjà proposés",
+    "not_active": "sans mission en cours",
+    "without_email": "sans adresse principale",
+}

@@ -10,13 +10,17 @@ from django.utils import timezone
 from .dates import add_months
 from .enums import (
     COUNT_WORDS,
+    MEMBER_SYNC_COUNTS,
     ORGANISATION_KINDS,
     PHASE_NAMES,
     RECORD_KINDS,
     EventKind,
     FundingSource,
     Lifecycle,
+    MembershipOrigin,
     Origin,
+    ProposalKind,
+    ProposalStatus,
     SyncStatus,
     TeamRole,
 )
@@ -411,6 +415,9 @@ class TeamMembership(models.Model):
     )
     startup = models.ForeignKey(Startup, related_name="memberships", on_delete=models.CASCADE)
     role = models.CharField("rôle", max_length=20, choices=TeamRole, default=TeamRole.INTRAPRENEUR)
+    origin = models.CharField(
+        "origine", max_length=20, choices=MembershipOrigin, default=MembershipOrigin.COMITE
+    )
 
     class Meta:
         verbose_name = "membre de l’équipe"
@@ -568,3 +575,109 @@ def change_label(name: str) -> str:
     if name in CHANGE_LABELS:
         return CHANGE_LABELS[name]
     return str(Startup._meta.get_field(name).verbose_name)
+
+
+class MembershipProposalQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status=ProposalStatus.PROPOSED)
+
+
+class MembershipProposal(models.Model):
+    """A change to a startup's team that the sync from espace-membre proposes (startups/
+    members.py) and its incubator's staff accepts or refuses: a person whose mission is active
+    joins (`join`), a member who came from espace-membre and whose missions ended leaves
+    (`end`). One proposal per startup, address, kind and mission start, whatever became of it:
+    a second sync proposes nothing again, not even what was refused."""
+
+    startup = models.ForeignKey(Startup, related_name="proposals", on_delete=models.CASCADE)
+    kind = models.CharField("type", max_length=10, choices=ProposalKind)
+    email = models.EmailField("adresse électronique")
+    name = models.CharField("nom", max_length=300)
+    role = models.CharField("rôle", max_length=20, choices=TeamRole)
+    # espace-membre's own domain, as it gave it (the role is mapped from it).
+    domaine = models.CharField("domaine espace-membre", max_length=100, blank=True)
+    mission_start = models.DateField("début de la mission")
+    mission_end = models.DateField("fin de la mission", null=True, blank=True)
+    employer = models.CharField("employeur", max_length=300, blank=True)
+    source = models.CharField(
+        "source", max_length=20, choices=MembershipOrigin, default=MembershipOrigin.ESPACE_MEMBRE
+    )
+    status = models.CharField(
+        "état", max_length=10, choices=ProposalStatus, default=ProposalStatus.PROPOSED
+    )
+    proposed_at = models.DateTimeField("proposée le", default=timezone.now)
+    decided_at = models.DateTimeField("décidée le", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="décidée par",
+        related_name="+",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+
+    objects = MembershipProposalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "proposition de membre"
+        verbose_name_plural = "propositions de membres"
+        ordering = ["startup", "kind", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["startup", "email", "kind", "mission_start"],
+                name="proposal_once_per_mission",
+                violation_error_message="Cette mission a déjà sa proposition.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=ProposalStatus.PROPOSED, decided_at__isnull=True)
+                | (~Q(status=ProposalStatus.PROPOSED) & Q(decided_at__isnull=False)),
+                name="proposal_decided_iff_not_proposed",
+                violation_error_message="Une proposition décidée a une date de décision, "
+                "et elle seule.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} : {self.name} ({self.startup})"
+
+
+class MemberSync(models.Model):
+    """One reading of espace-membre (startups/members.py), recorded when it ends: done with
+    its counts (`{"proposed": n, "ends_proposed": n, ...}`), or failed with its reason, having
+    written nothing else."""
+
+    status = models.CharField("état", max_length=10, choices=SyncStatus)
+    started_at = models.DateTimeField("commencée le")
+    finished_at = models.DateTimeField("terminée le", default=timezone.now)
+    counts = models.JSONField("décomptes", default=dict, blank=True)
+    reason = models.TextField("raison de l’échec", blank=True)
+
+    class Meta:
+        verbose_name = "lecture d’espace-membre"
+        verbose_name_plural = "lectures d’espace-membre"
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=SyncStatus.RUNNING),
+                name="member_sync_recorded_when_over",
+                violation_error_message="Une lecture est enregistrée une fois finie.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(status=SyncStatus.FAILED) & ~Q(reason=""))
+                | (~Q(status=SyncStatus.FAILED) & Q(reason="")),
+                name="member_sync_reason_iff_failed",
+                violation_error_message="Une lecture échouée dit pourquoi, et elle seule.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Lecture d’espace-membre du {timezone.localtime(self.started_at):%d/%m/%Y %H:%M}"
+
+    @property
+    def summary(self) -> str:
+        """Its counts in words: "3 startups lues, 2 arrivées proposées"."""
+        return ", ".join(
+            f"{n} {label}"
+            for key, label in MEMBER_SYNC_COUNTS.items()
+            if (n := self.counts.get(key))
+        )

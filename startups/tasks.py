@@ -1,4 +1,5 @@
-"""The startups' job: the nightly sync from the beta.gouv.fr API. The task imports what it runs
+"""The startups' jobs: the nightly sync from the beta.gouv.fr API, and the nightly reading of
+espace-membre's members (`sync_members`). The task imports what it runs
 inside its body, so the module that queues it (`startups/sync.py`) imports this one and the
 graph has no loop. Its name, `startups.tasks.sync_betagouv`, stays: beat and the broker store it.
 """
@@ -25,3 +26,12 @@ def sync_betagouv(run_id: int | None = None) -> None:
         if run is None:
             return
     sync_perform(run, today=timezone.localdate())
+
+
+@shared_task
+def sync_members() -> None:
+    """Every night (CELERY_BEAT_SCHEDULE): read espace-membre and propose the teams' changes.
+    Safe to run twice: a proposal is made once (startups/members.py)."""
+    from .members import members_sync
+
+    members_sync(today=timezone.localdate())

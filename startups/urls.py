@@ -11,4 +11,10 @@ urlpatterns = [
     path("sponsors/<str:slug>/", views.sponsor_detail, name="sponsor"),
     path("synchronisation/", views.sync_runs, name="sync"),
     path("synchronisation/lancer/", views.sync_request, name="sync-start"),
+    path("membres-proposes/", views.member_proposals, name="proposals"),
+    path(
+        "startups/<str:slug>/membres-proposes/",
+        views.member_proposals_decide,
+        name="proposals-decide",
+    ),
 ]

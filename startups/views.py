@@ -8,11 +8,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
 
-from . import services, sync
-from .access import get_startup_for_staff, get_sync_runs_for, staffed_startups
+from . import members, services, sync
+from .access import (
+    get_member_proposals_for,
+    get_startup_for_staff,
+    get_sync_runs_for,
+    staffed_startups,
+)
 from .enums import Lifecycle
 from .forms import PortfolioFilterForm
-from .models import Incubator, Organisation, SourceDisagreement, Startup
+from .models import Incubator, MemberSync, Organisation, SourceDisagreement, Startup
 
 PAGE_SIZE = 50
 FILTERS_FORM_ID = "filters"
@@ -146,3 +151,42 @@ def sync_request(request):
         return sync_runs(request)
     messages.info(request, "Synchronisation lancée : rechargez la page pour suivre son avancement.")
     return redirect("startups:sync")
+
+
+def member_proposals(request):
+    """The staff's proposals from espace-membre, by startup, and the last reading."""
+    proposals = (
+        get_member_proposals_for(request)
+        .open()
+        .select_related("startup")
+        .order_by(Lower("startup__name"), "startup__pk", "kind", "name", "pk")
+    )
+    context = {
+        "proposals": proposals,
+        "last": MemberSync.objects.first(),
+        "api_url": settings.ESPACE_MEMBRE_URL,
+    }
+    return render(request, "startups/proposals.html", context)
+
+
+@require_POST
+def member_proposals_decide(request, slug):
+    """Accept one waiting proposal (`proposal`), refuse it (`refuse`), or accept them all."""
+    startup = get_startup_for_staff(request, slug)
+    waiting = startup.proposals.open()
+    if "all" in request.POST:
+        accepted = members.proposals_accept(startup=startup, by=request.user)
+        messages.success(request, f"{startup} : {accepted} proposition(s) acceptée(s).")
+        return redirect("startups:proposals")
+    chosen = request.POST.get("proposal") or request.POST.get("refuse") or ""
+    proposal = waiting.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+    if proposal is None:
+        messages.info(request, "Cette proposition a déjà été traitée.")
+    elif "refuse" in request.POST:
+        members.proposal_reject(proposal=proposal, by=request.user)
+        messages.success(request, f"Proposition refusée : {proposal.name}.")
+    elif members.proposal_accept(proposal=proposal, by=request.user):
+        messages.success(request, f"Proposition acceptée : {proposal.name}.")
+    else:
+        messages.info(request, "Cette proposition a déjà été traitée.")
+    return redirect("startups:proposals")

@@ -117,6 +117,10 @@ TABLE: dict[str, Entry] = {
     # The sync from beta.gouv.fr (the whole portfolio): the staff of any incubator, superusers.
     "startups:sync": Entry(none, STAFF_LISTS),
     "startups:sync-start": Entry(none, POST_ONLY, post="L 403 403 403 403 403 + + +"),
+    # The proposals from espace-membre: the list for any incubator's staff (their startups'
+    # only) and superusers; accepting or refusing, the startup's incubator staff.
+    "startups:proposals": Entry(none, STAFF_LISTS),
+    "startups:proposals-decide": Entry(slug, POST_ONLY, post=MANAGE_POST),
     # Metrics and budget (startups/access.py).
     "metrics:list": Entry(slug, READ_STARTUP),
     "metrics:create": Entry(slug, EDIT_STARTUP, post=EDIT_STARTUP_POST),
@@ -124,6 +128,13 @@ TABLE: dict[str, Entry] = {
         lambda w: [w.own.startup.slug, w.own.metric.pk], EDIT_STARTUP, post=EDIT_STARTUP_POST
     ),
     "metrics:values": Entry(slug, EDIT_STARTUP, post=EDIT_STARTUP_POST),
+    # A metric's source and its « Mettre à jour »: whoever edits the metric's values.
+    "metrics:source": Entry(
+        lambda w: [w.own.startup.slug, w.own.metric.pk], EDIT_STARTUP, post=EDIT_STARTUP_POST
+    ),
+    "metrics:source-fetch": Entry(
+        lambda w: [w.own.startup.slug, w.own.metric.pk], POST_ONLY, post=EDIT_STARTUP_POST
+    ),
     # Public only when the team opted in (the world's startup did): no login.
     "metrics:public": Entry(slug, EVERYONE),
     "metrics:csv-upload": Entry(slug, EDIT_STARTUP, post=EDIT_STARTUP_POST),

@@ -43,6 +43,7 @@ PAGES = {
     "incubator": lambda p: p["incubator"].get_absolute_url(),
     "sponsor": lambda p: p["sponsor"].get_absolute_url(),
     "sync": lambda p: reverse("startups:sync"),
+    "member-proposals": lambda p: reverse("startups:proposals"),
 }
 
 

@@ -6,10 +6,10 @@ import json
 import pytest
 from playwright.sync_api import expect
 
+from startups.api_mirror import organisations_json, startups_json
 from startups.models import Startup
 from tests.factories import IncubatorFactory, UserFactory
 from tests.local_server import LocalServer
-from startups.api_mirror import organisations_json, startups_json
 from tests.startups.test_import_betagouv import DATA
 
 pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason=f"real data not found in {DATA}")

@@ -534,4 +534,5 @@ def test_the_local_mirror_serves_what_the_sync_reads(db, settings, capsys):
     finally:
         mirror.terminate()
         mirror.wait(timeout=10)
+        mirror.stdout.close()
     assert re.search(r"Startups\s+414\s+0\s+0\s+0", capsys.readouterr().out)
