@@ -122,7 +122,11 @@ def view() -> dict:
         f.name for f in Startup._meta.concrete_fields if f.name not in ("id", "incubator")
     ]
     return {
-        "organisations": list(Organisation.objects.order_by("slug").values()),
+        "organisations": list(
+            Organisation.objects.order_by("slug").values(
+                *(f.name for f in Organisation._meta.concrete_fields if f.name != "id")
+            )
+        ),
         "incubators": list(
             Incubator.objects.order_by("slug").values(
                 "slug",
