@@ -139,7 +139,9 @@ def test_the_money_spent_comes_from_the_budget_lines_and_is_given_once(
     covered = (min(end, semester.end) - start).days + 1
     spent = Decimal(90_000) * covered / ((semester.end - semester.start).days + 1)
     whole = "\n".join(pages(dossier_html(review)))
-    money = whole[whole.index("7. L’argent depuis le début") : whole.index("8. ")]
+    money = whole[
+        whole.index("7. L’argent depuis le début") : whole.index("8. Les décisions précédentes")
+    ]
     euros = re.sub(r"[\u202f\u00a0]", " ", format_euros(spent))
     assert f"dépensé selon le budget réalisé {euros}" in " ".join(money.split())
     assert f"Au {TODAY:%d/%m/%Y}, date de ce document" in money
@@ -252,7 +254,9 @@ def test_a_previous_decision_shows_its_objectives_and_whether_they_were_met(
     assert re.search(rf"Dossiers déposés 1 500 dossiers {due_on:%d/%m/%Y} (?i:atteint)", section)
     # The six months' section agrees: the last decision's objectives, whatever their date (this
     # one fell due on the last day of a June, before the semester reported on).
-    last_six_months = whole[whole.index("2. Les six derniers mois") : whole.index("3. ")]
+    last_six_months = whole[
+        whole.index("2. Les six derniers mois") : whole.index("3. Matrice d’impact")
+    ]
     assert "Aucun objectif" not in last_six_months
     assert re.search(
         rf"Dossiers déposés 1 500 dossiers au {due_on:%d/%m/%Y} .*(?i:atteint)", last_six_months
@@ -288,7 +292,9 @@ def test_a_corrected_decision_gives_way_to_its_correction_s_objectives(
         startup=startup,
     )
     whole = "\n".join(pages(dossier_html(later)))
-    last_six_months = whole[whole.index("2. Les six derniers mois") : whole.index("3. ")]
+    last_six_months = whole[
+        whole.index("2. Les six derniers mois") : whole.index("3. Matrice d’impact")
+    ]
     assert "9 000 dossiers" in last_six_months and "7 519" not in last_six_months
 
 
@@ -310,7 +316,9 @@ def test_a_new_objective_replaces_the_one_it_supersedes(review, chair, startup, 
     assert [(o.target, o.due_on) for o, _met in series.objectives] == [(9000, due_on)]
     assert sorted(o.target for o in metric.objectives.all()) == [7519, 9000]
     indicators = "\n".join(pages(dossier_html(later)))
-    indicators = indicators[indicators.index("6. Les indicateurs") : indicators.index("7. ")]
+    indicators = indicators[
+        indicators.index("6. Les indicateurs") : indicators.index("7. L’argent depuis le début")
+    ]
     assert "9 000" in indicators and "7 519" not in indicators
 
 
@@ -581,7 +589,9 @@ def test_the_dossier_says_what_each_metric_counts_and_when_that_changed(review, 
     )
     add_measurements(steady, {month(-2): 5, month(-1): 7})
     whole = " ".join(" ".join(pages(dossier_html(review))).split())
-    indicators = whole[whole.index("6. Les indicateurs") : whole.index("7. ")]
+    indicators = whole[
+        whole.index("6. Les indicateurs") : whole.index("7. L’argent depuis le début")
+    ]
     assert (
         "Ce que compte l’indicateur : Nombre de dossiers complets déposés dans le mois"
         in indicators
