@@ -45,7 +45,12 @@ def fuzz_form(client, action: str, names: list[str]) -> None:
     @settings(
         max_examples=15,
         deadline=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        # A report's sections post up to 40 fields each: large inputs are the point here.
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+        ],
     )
     @given(st.fixed_dictionaries({}, optional=dict.fromkeys(names, VALUES)))
     def post(data):
