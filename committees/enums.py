@@ -78,6 +78,7 @@ class Reminder(models.TextChoices):
     ONE_WEEK = "one_week", "une semaine avant"
     TWO_DAYS = "two_days", "deux jours avant"
     LATE = "late", "en retard"
+    VOTE_DUE = "vote_due", "vote écrit à rendre"
 
 
 class MemberRole(models.TextChoices):
@@ -173,6 +174,30 @@ class AuditAction(models.TextChoices):
     MEMBER_ADDED = "member_added", "Membre ajouté"
     MEMBER_CHANGED = "member_changed", "Membre modifié"
     MEMBER_REMOVED = "member_removed", "Membre retiré"
+    QUESTION_ASKED = "question_asked", "Question posée à l’équipe"
+    QUESTION_ANSWERED = "question_answered", "Réponse de l’équipe"
+    PROXY_GIVEN = "proxy_given", "Procuration enregistrée"
+    PROXY_WITHDRAWN = "proxy_withdrawn", "Procuration retirée"
+    WRITTEN_OPENED = "written_opened", "Procédure écrite ouverte"
+    ORDER_CHANGED = "order_changed", "Suivi de la commande mis à jour"
+    PURCHASING_NOTIFIED = "purchasing_notified", "Service des achats prévenu"
+
+
+class SessionKind(models.TextChoices):
+    """A session held in a meeting, or a written procedure between sessions: one item put to
+    an online vote with a deadline."""
+
+    MEETING = "meeting", "Séance"
+    WRITTEN = "written", "Procédure écrite"
+
+
+class VoteMode(models.TextChoices):
+    """How a vote was cast: by the member, by the holder of their proxy ("au nom de …"), or
+    entered by the chair for a member present by phone."""
+
+    SELF = "self", "Vote personnel"
+    PROXY = "proxy", "Par procuration"
+    CHAIR = "chair", "Saisi par la présidence"
 
 
 class DocumentKind(models.TextChoices):

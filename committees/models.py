@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -33,7 +33,9 @@ from .enums import (
     Reminder,
     ReportStatus,
     ReviewStatus,
+    SessionKind,
     SessionStatus,
+    VoteMode,
 )
 
 # The team sends its material a week before the session (DESIGN §1).
@@ -101,6 +103,21 @@ class Committee(Edited):
         default=False,
         help_text="Le décompte est publié, pas qui a voté quoi.",
     )
+    proxies_allowed = models.BooleanField(
+        "procurations autorisées",
+        default=False,
+        help_text="Un membre votant empêché donne procuration à un autre membre votant.",
+    )
+    proxies_per_holder = models.PositiveSmallIntegerField(
+        "procurations par mandataire",
+        default=1,
+        help_text="Nombre de procurations qu’un membre votant peut détenir pour une même séance.",
+    )
+    chair_votes_allowed = models.BooleanField(
+        "votes saisis par la présidence",
+        default=False,
+        help_text="La présidence saisit le vote d’un membre présent par téléphone.",
+    )
 
     class Meta:
         verbose_name = "comité d’investissement"
@@ -111,7 +128,12 @@ class Committee(Edited):
                 condition=Q(quorum__gte=1),
                 name="committee_quorum_positive",
                 violation_error_message="Le quorum est d’au moins un membre votant.",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(proxies_per_holder__gte=1),
+                name="committee_proxies_per_holder_positive",
+                violation_error_message="Un mandataire détient au moins une procuration.",
+            ),
         ]
 
     def __str__(self):
@@ -175,7 +197,10 @@ class Session(models.Model):
     committee = models.ForeignKey(
         Committee, verbose_name="comité", related_name="sessions", on_delete=models.PROTECT
     )
+    kind = models.CharField("type", max_length=10, choices=SessionKind, default=SessionKind.MEETING)
     starts_at = models.DateTimeField("date et heure")
+    # A written procedure's votes close at this deadline, or once every member has voted.
+    deadline = models.DateTimeField("date limite du vote écrit", null=True, blank=True)
     place = models.CharField("lieu", max_length=300, blank=True)
     video_url = models.URLField("lien de visioconférence", max_length=500, blank=True)
     status = models.CharField(
@@ -210,6 +235,11 @@ class Session(models.Model):
                 condition=Q(status=SessionStatus.PLANNED) | Q(convened_at__isnull=False),
                 name="session_convened_before_held",
                 violation_error_message="Une séance est convoquée avant d’être tenue.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=SessionKind.MEETING) | Q(deadline__isnull=False),
+                name="written_procedure_has_deadline",
+                violation_error_message="Une procédure écrite a une date limite.",
             ),
         ]
 
@@ -607,6 +637,8 @@ class Attendance(models.Model):
     session = models.ForeignKey(Session, related_name="attendances", on_delete=models.CASCADE)
     member = models.ForeignKey(CommitteeMember, related_name="+", on_delete=models.PROTECT)
     present = models.BooleanField("présent·e", default=True)
+    # Present by phone: the chair may enter their vote, when the committee's rules allow it.
+    remote = models.BooleanField("présent·e par téléphone", default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -677,6 +709,18 @@ class Vote(models.Model):
     months = models.PositiveSmallIntegerField("durée proposée (mois)", null=True, blank=True)
     comment = models.TextField("commentaire", max_length=limits.COMMENT, blank=True)
     cast_at = models.DateTimeField("exprimé le", auto_now_add=True)
+    mode = models.CharField(
+        "mode", max_length=10, choices=VoteMode, default=VoteMode.SELF, db_default=VoteMode.SELF
+    )
+    # Who sent it when it is not the member: the holder of their proxy, or the chair.
+    cast_by = models.ForeignKey(
+        CommitteeMember,
+        verbose_name="exprimé par",
+        related_name="+",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+    )
 
     class Meta:
         verbose_name = "vote"
@@ -704,6 +748,17 @@ class Voter(models.Model):
     review = models.ForeignKey(Review, related_name="voters", on_delete=models.PROTECT)
     member = models.ForeignKey(CommitteeMember, related_name="+", on_delete=models.PROTECT)
     cast_at = models.DateTimeField("a voté le")
+    mode = models.CharField(
+        "mode", max_length=10, choices=VoteMode, default=VoteMode.SELF, db_default=VoteMode.SELF
+    )
+    cast_by = models.ForeignKey(
+        CommitteeMember,
+        verbose_name="exprimé par",
+        related_name="+",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+    )
 
     class Meta:
         verbose_name = "votant"
@@ -742,6 +797,106 @@ class Ballot(models.Model):
 
     def __str__(self):
         return f"Bulletin secret : {self.get_choice_display()}"
+
+
+class Question(models.Model):
+    """A member's question to the team before the committee, and the team's answer. Part of
+    the record: the live page, the dossier and the minutes' annex show them. Questions close
+    when the item's vote opens."""
+
+    review = models.ForeignKey(Review, related_name="questions", on_delete=models.CASCADE)
+    author = models.ForeignKey(
+        CommitteeMember, verbose_name="posée par", related_name="+", on_delete=models.PROTECT
+    )
+    body = models.TextField("question", max_length=limits.COMMENT)
+    asked_at = models.DateTimeField("posée le", default=timezone.now)
+    answer = models.TextField("réponse", max_length=limits.SECTION, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="répondu par",
+        related_name="+",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    answered_at = models.DateTimeField("répondu le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "question à l’équipe"
+        verbose_name_plural = "questions à l’équipe"
+        ordering = ["review", "asked_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(answered_at__isnull=True) & Q(answer=""))
+                | (Q(answered_at__isnull=False) & ~Q(answer="")),
+                name="question_answered_at_iff_answer",
+                violation_error_message="Une réponse a une date, et une date une réponse.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.author} — {self.review}"
+
+    @property
+    def is_answered(self) -> bool:
+        return self.answered_at is not None
+
+
+class Proxy(models.Model):
+    """A voting member who cannot attend (`giver`) gives their vote to another voting member
+    of the same committee (`holder`), for a whole session or for one item (`review`).
+    Recorded before the session opens; the holder then votes twice, "au nom de …"."""
+
+    session = models.ForeignKey(Session, related_name="proxies", on_delete=models.CASCADE)
+    review = models.ForeignKey(
+        Review,
+        verbose_name="pour le seul passage",
+        related_name="proxies",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+    )
+    giver = models.ForeignKey(
+        CommitteeMember, verbose_name="mandant", related_name="+", on_delete=models.PROTECT
+    )
+    holder = models.ForeignKey(
+        CommitteeMember, verbose_name="mandataire", related_name="+", on_delete=models.PROTECT
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="enregistrée par",
+        related_name="+",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    recorded_at = models.DateTimeField("enregistrée le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "procuration"
+        ordering = ["session", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "giver"],
+                condition=Q(review__isnull=True),
+                name="proxy_once_per_session",
+                violation_error_message="Ce membre a déjà donné procuration pour la séance.",
+            ),
+            models.UniqueConstraint(
+                fields=["review", "giver"],
+                condition=Q(review__isnull=False),
+                name="proxy_once_per_item",
+                violation_error_message="Ce membre a déjà donné procuration pour ce passage.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(giver=F("holder")),
+                name="proxy_not_to_oneself",
+                violation_error_message="On ne se donne pas procuration à soi-même.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.giver} → {self.holder}"
 
 
 class Decision(models.Model):

@@ -39,6 +39,13 @@ class Organisation(models.Model):
     acronym = models.CharField("sigle", max_length=200, blank=True)
     kind = models.CharField("type", max_length=100, blank=True)
     ministerial_domain = models.CharField("domaine ministériel", max_length=100, blank=True)
+    purchasing_emails = models.TextField(
+        "adresses du service des achats",
+        max_length=2000,
+        blank=True,
+        help_text="Une adresse par ligne : elles reçoivent l’avis de chaque décision qui "
+        "accorde un financement.",
+    )
 
     class Meta:
         verbose_name = "organisation"
@@ -352,6 +359,15 @@ class FundingRound(models.Model):
     is_provisional = models.BooleanField("budget provisoire", default=False)
     amount_granted = models.DecimalField("montant accordé (€)", **MONEY)
     amount_spent = models.DecimalField("montant dépensé (€)", null=True, blank=True, **MONEY)
+    # The money after the decision: the purchasing team is told, the order ("bon de
+    # commande") goes out, the service is recorded as done ("service fait"), then invoiced.
+    purchasing_notified_at = models.DateTimeField(
+        "service des achats prévenu le", null=True, blank=True
+    )
+    order_sent_on = models.DateField("bon de commande envoyé le", null=True, blank=True)
+    order_reference = models.CharField("référence du bon de commande", max_length=100, blank=True)
+    service_done_on = models.DateField("service fait le", null=True, blank=True)
+    invoiced_on = models.DateField("facturé le", null=True, blank=True)
 
     class Meta:
         verbose_name = "tour de financement"
