@@ -395,6 +395,19 @@ class FundingRound(models.Model):
     def months(self) -> int:
         return round((self.end - self.start).days / 30.44)
 
+    @staticmethod
+    def late_order(today: datetime.date) -> Q:
+        """A round a committee granted whose period has begun with no "bon de commande" sent:
+        the team works without the money being ordered."""
+        return Q(source=FundingSource.DECISION, order_sent_on__isnull=True, start__lte=today)
+
+    def order_is_late(self, today: datetime.date) -> bool:
+        return (
+            self.source == FundingSource.DECISION
+            and self.order_sent_on is None
+            and self.start <= today
+        )
+
 
 class Contribution(models.Model):
     """A funder's share of a round: a sponsor organisation or a fund such as FAST."""
