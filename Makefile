@@ -3,6 +3,8 @@
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 MANAGE := $(UV) run --frozen python manage.py
 HOST ?= 127.0.0.1:8000
+# The address in e-mails and calendar invitations: the one `make run` serves.
+SITE_URL ?= http://$(HOST)
 
 .PHONY: env run test quality format bench worker
 
@@ -15,7 +17,7 @@ run: env
 	$(MANAGE) setup_demo
 	$(MANAGE) setup_demo_metrics
 	$(MANAGE) setup_demo_reports
-	DEBUG=1 $(MANAGE) runserver $(HOST)
+	SITE_URL=$(SITE_URL) DEBUG=1 $(MANAGE) runserver $(HOST)
 
 test: env
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
