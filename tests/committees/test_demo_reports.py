@@ -1,6 +1,7 @@
 """The demo committee, session and reports: every status shown, and a second run creates
 nothing."""
 
+import datetime
 from decimal import Decimal
 from io import StringIO
 
@@ -28,7 +29,7 @@ from metrics.models import BudgetLine
 from startups.dates import Semester
 from startups.models import IncubatorStaff
 from tests.committees.test_overview import rows
-from tests.factories import IncubatorFactory, OrganisationFactory, StartupFactory
+from tests.factories import IncubatorFactory, OrganisationFactory, StartupFactory, paris_time
 from tests.utils import TODAY
 
 
@@ -82,6 +83,28 @@ def test_a_second_run_creates_nothing(portfolio):
     assert first[:3] == [1, 1, len(REPORTS)]
     assert "Rien de nouveau" in run("setup_demo_reports")
     assert counts() == first
+
+
+def test_a_second_run_never_touches_a_session_people_planned(portfolio):
+    run("setup_demo_reports")
+    committee = Committee.objects.get(name=COMMITTEE)
+    staff = IncubatorStaff.objects.filter(incubator=portfolio).first().user
+    planned = Session.objects.create(
+        committee=committee,
+        starts_at=paris_time(TODAY + datetime.timedelta(days=3)),
+        place="Salle 2",
+        created_by=staff,
+    )
+    Committee.objects.filter(pk=committee.pk).update(quorum=3)
+    first = counts()
+
+    assert "Rien de nouveau" in run("setup_demo_reports")
+
+    assert counts() == first
+    assert not planned.reviews.exists()
+    assert Committee.objects.get(pk=committee.pk).quorum == 3
+    demo = Session.objects.exclude(pk=planned.pk).get()
+    assert sorted(demo.reviews.values_list("position", flat=True)) == list(range(len(REPORTS)))
 
 
 def test_reports_in_every_state_and_a_draft_for_the_demo_intrapreneur(portfolio):

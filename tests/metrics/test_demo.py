@@ -68,6 +68,13 @@ def test_demarches_simplifiees_lands_near_40_cents_a_dossier(real_startups, incu
     assert public.metrics.filter(is_public=True, is_north_star=True).exists()
 
 
+def test_a_page_its_team_unpublished_stays_unpublished(real_startups):
+    run()
+    Startup.objects.filter(slug="demarches-simplifiees.fr").update(public_page=False)
+    assert "Rien de nouveau" in run()
+    assert not Startup.objects.get(slug="demarches-simplifiees.fr").public_page
+
+
 def test_a_startup_with_its_own_metrics_is_left_alone(real_startups):
     MetricFactory(startup=real_startups[0], label="Dossiers traités")
     assert "a ses propres indicateurs" in run()

@@ -28,7 +28,7 @@ from startups.management.commands.setup_demo import (
 )
 from startups.models import Incubator, IncubatorStaff, Organisation, Startup
 
-from ...enums import DocumentKind, MemberRole, ReportStatus, Standard
+from ...enums import DocumentKind, MemberRole, ReportStatus, SessionKind, Standard
 from ...models import Committee, CommitteeMember, Review, SemesterReport, Session
 from ...reports.prefill import report_prefill
 from ...reports.sections import SECTIONS
@@ -455,12 +455,19 @@ class Command(BaseCommand):
             self.stdout.write("Rien de nouveau : le comité, sa séance et les bilans sont déjà là.")
 
     def session(self, incubator, today) -> Session:
+        # The rules are set when the committee is made; a change people make later stays.
         committee, created = Committee.objects.get_or_create(
-            name=COMMITTEE, defaults={"incubator": incubator}
+            name=COMMITTEE, defaults={"incubator": incubator, "quorum": QUORUM}
         )
         if created:
             self.created.append(f"comité « {committee} »")
-        session = committee.sessions.upcoming(today=today).first()
+        # Its own session only: one that people planned (with a `created_by`) is never
+        # touched, even on the demo committee.
+        session = (
+            committee.sessions.upcoming(today=today)
+            .filter(created_by__isnull=True, place=SESSION_PLACE, kind=SessionKind.MEETING)
+            .first()
+        )
         if session is None:
             day = today + datetime.timedelta(days=SESSION_IN_DAYS)
             session = Session.objects.create(
@@ -565,10 +572,7 @@ class Command(BaseCommand):
 
     def members(self, committee, session):
         """The chair (speaking for the DINUM), the portfolio manager as incubator staff, and
-        two voters speaking for sponsors of startups on the agenda; a quorum of two."""
-        if committee.quorum != QUORUM:
-            committee.quorum = QUORUM
-            committee.save(update_fields=["quorum"])
+        two voters speaking for sponsors of startups on the agenda."""
         sponsors = list(
             Organisation.objects.filter(sponsored_startups__reviews__session=session)
             .exclude(slug=DEMO_SPONSOR)

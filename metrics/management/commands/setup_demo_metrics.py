@@ -333,6 +333,7 @@ class Command(BaseCommand):
         last = add_months(today.replace(day=1), -1)  # the last complete month
         months = [add_months(last, n - MONTHS + 1) for n in range(MONTHS)]
         measured = months[: len(months) - demo.stops_months_ago]
+        first_run = not startup.metrics.exists()
         values = {}
         metrics = []
         for position, series in enumerate(demo.series):
@@ -365,7 +366,8 @@ class Command(BaseCommand):
         for granted in [semester - 3, *full, semester + 1]:
             amount = costs.get(granted) or base
             self.funding_round(startup, granted, amount)
-        if demo.public and not startup.public_page:
+        # Published by the demo's first run only: a team that unpublished its page stays so.
+        if demo.public and first_run and not startup.public_page:
             startup.public_page = True
             startup.save(update_fields=["public_page"])
         startup.refresh_derived(today=today)
