@@ -62,9 +62,21 @@ def measure(args) -> dict:
     detail_queries = [
         count_queries(client, url, show=args.show_sql and url == details[0]) for url in details
     ]
+    # All its startups, stopped ones included: the same page at 500 startups and at 1.
+    sponsor = reverse(
+        "committees:sponsor-portfolio",
+        args=[
+            ensure_sponsor_portfolio(
+                seed=args.seed, exclude=None if args.queries_only else slugs[0]
+            )
+        ],
+    )
+    sponsor += "?statut=toutes"
+    sponsor_client = logged_in_client(SPONSOR_USER)
     result = {
         "portfolio_list_queries": count_queries(client, portfolio, args.show_sql),
         "startup_page_queries": max(detail_queries),
+        "sponsor_portfolio_queries": count_queries(sponsor_client, sponsor, args.show_sql),
     }
     info = {
         "startups": startup_count(),
@@ -103,6 +115,12 @@ def measure(args) -> dict:
             result[f"{key}_p95_ms"] = p95
         else:
             info[f"{key}_p95_ms"] = p95
+    # The sponsor's portfolio, measured as its representative (not a superuser).
+    sponsor_timings = timed(sponsor_client, {"sponsor_portfolio": [sponsor]}, args.requests)
+    result["sponsor_portfolio_median_ms"], info["sponsor_portfolio_p95_ms"] = sponsor_timings[
+        "sponsor_portfolio"
+    ]
+    info["sponsor_portfolio: startups funded"] = funded_count(SPONSOR_SLUG)
     info["requests per page"] = args.requests
     return result | {"info": info}
 
@@ -146,6 +164,130 @@ def ensure_metrics_startup(slug: str) -> str:
     return slug
 
 
+SPONSOR_SHARE = 500  # of the 5,000 startups: the largest real sponsor's share, scaled
+SPONSOR_SLUG = "bench-sponsor"
+SPONSOR_USER = "bench-sponsor@comite.example.org"
+
+
+def ensure_sponsor_portfolio(*, seed: int, exclude: str | None = None) -> str:
+    """An organisation sponsoring 500 startups (all of them in a smaller base), each with a
+    north-star metric measured for 18 months, a decision in force that set two objectives (one
+    due, one to come) and its own rounds (the synthetic ones); and a representative of it.
+    Built once, never on `exclude` (the startup whose metrics `ensure_metrics_startup` sets);
+    its slug."""
+    import datetime
+    from decimal import Decimal
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from committees.enums import Outcome, ReviewStatus, SessionStatus
+    from committees.models import Committee, Decision, Review, Session
+    from metrics.enums import Aggregation, Dimension, MeasurementSource
+    from metrics.models import Measurement, Metric, MetricDefinition, Objective
+    from startups.dates import add_months
+    from startups.models import Organisation, SponsorRepresentative, Startup
+
+    organisation, _ = Organisation.objects.get_or_create(
+        slug=SPONSOR_SLUG, defaults={"name": "Direction du banc d’essai", "acronym": "DBE"}
+    )
+    user = get_user_model().objects.filter(email=SPONSOR_USER).first()
+    user = user or get_user_model().objects.create_user(SPONSOR_USER)
+    SponsorRepresentative.objects.get_or_create(user=user, organisation=organisation)
+    through = Startup.sponsors.through
+    pks = list(Startup.objects.exclude(slug=exclude).order_by("pk").values_list("pk", flat=True))
+    wanted = min(SPONSOR_SHARE, len(pks))
+    if through.objects.filter(organisation=organisation).count() == wanted:
+        return SPONSOR_SLUG
+    chosen = sorted(random.Random(seed).sample(pks, wanted))
+    through.objects.bulk_create(
+        [through(startup_id=pk, organisation=organisation) for pk in chosen],
+        ignore_conflicts=True,
+    )
+    today = timezone.localdate()
+    first = add_months(today.replace(day=1), -18)
+    metrics = Metric.objects.bulk_create(
+        Metric(
+            startup_id=pk,
+            label="Usagers servis",
+            unit="usagers",
+            dimension=Dimension.IMPACTFUL,
+            is_north_star=True,
+            aggregation=Aggregation.SUM,
+            position=99,
+        )
+        for pk in chosen
+    )
+    definitions = MetricDefinition.objects.bulk_create(
+        MetricDefinition(metric=metric, valid_from=first, text="Usagers servis dans le mois")
+        for metric in metrics
+    )
+    Measurement.objects.bulk_create(
+        (
+            Measurement(
+                metric=metric,
+                month=add_months(first, m),
+                value=Decimal(500 + 20 * m + n % 97),
+                definition=definition,
+                source=MeasurementSource.DEMO,
+            )
+            for n, (metric, definition) in enumerate(zip(metrics, definitions, strict=True))
+            for m in range(18)
+        ),
+        batch_size=2000,
+    )
+    objectives = Objective.objects.bulk_create(
+        Objective(metric=metric, target=Decimal(target), due_on=due)
+        for metric in metrics
+        for target, due in ((700, add_months(first, 12)), (2000, add_months(today, 3)))
+    )
+    committee = Committee.objects.create(
+        name="Comité du banc d’essai", incubator=Startup.objects.get(pk=chosen[0]).incubator
+    )
+    held = timezone.now() - datetime.timedelta(days=60)
+    session = Session.objects.create(
+        committee=committee,
+        starts_at=held,
+        status=SessionStatus.CLOSED,
+        convened_at=held,
+        opened_at=held,
+        closed_at=held,
+    )
+    reviews = Review.objects.bulk_create(
+        Review(
+            session=session,
+            startup_id=pk,
+            position=n,
+            status=ReviewStatus.DECIDED,
+            vote_opened_at=held,
+            vote_closed_at=held,
+        )
+        for n, pk in enumerate(chosen)
+    )
+    outcomes = [Outcome.REFINANCE, Outcome.REFINANCE, Outcome.ADJUST, Outcome.STOP]
+    decisions = Decision.objects.bulk_create(
+        Decision(
+            review=review,
+            outcome=outcomes[n % 4],
+            amount=Decimal(0 if outcomes[n % 4] == Outcome.STOP else 250_000),
+            months=None if outcomes[n % 4] == Outcome.STOP else 6,
+        )
+        for n, review in enumerate(reviews)
+    )
+    Decision.objectives.through.objects.bulk_create(
+        Decision.objectives.through(decision=decision, objective=objective)
+        for n, decision in enumerate(decisions)
+        for objective in objectives[2 * n : 2 * n + 2]
+    )
+    return SPONSOR_SLUG
+
+
+def funded_count(slug: str) -> int:
+    from startups.models import Startup
+
+    return Startup.sponsors.through.objects.filter(organisation__slug=slug).count()
+
+
 def ensure_report(slug: str):
     """A draft semester report, every section written, for the startup with 10 metrics: its
     reading page computes the pre-filled figures afresh (the heaviest case)."""
@@ -166,13 +308,12 @@ def ensure_report(slug: str):
     return report
 
 
-def logged_in_client() -> Client:
+def logged_in_client(email: str = BENCH_USER) -> Client:
+    """A client signed in as the bench's superuser, or as `email` (who must exist)."""
     from django.contrib.auth import get_user_model
 
     User = get_user_model()
-    user = User.objects.filter(email=BENCH_USER).first() or User.objects.create_superuser(
-        BENCH_USER
-    )
+    user = User.objects.filter(email=email).first() or User.objects.create_superuser(email)
     client = Client()
     client.force_login(user)
     return client

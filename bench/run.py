@@ -62,6 +62,15 @@ FIGURES = {
     "startup_page_queries": ("a startup's page, queries (max)", "–", None),
     "startup_page_metrics_median_ms": ("… with 10 metrics × 60 months", *at_most(80)),
     "report_page_metrics_median_ms": ("a semester report, figures afresh, same", *at_most(80)),
+    "sponsor_portfolio_median_ms": ("a sponsor's portfolio, 500 startups", *at_most(50)),
+    "sponsor_portfolio_queries": (
+        "… queries, 500 startups",
+        *equal_to("sponsor_portfolio_queries_small", "at 1"),
+    ),
+    "sponsor_portfolio_queries_small": (
+        "… queries, 1 startup",
+        *equal_to("sponsor_portfolio_queries", "at 500"),
+    ),
     "import_betagouv_s": ("beta.gouv.fr import, 1st run", *at_most(10)),
     "import_betagouv_again_s": ("beta.gouv.fr import, 2nd run", *at_most(10)),
     "measurements_csv_1m_s": ("1M measurements, our CSV import", *at_most(30)),
@@ -103,7 +112,10 @@ def main() -> int:
             "comite_bench_small",
             "pages.py",
             ["--startups", "1", "--queries-only", *show_sql],
-            {"portfolio_list_queries": "portfolio_list_queries_small"},
+            {
+                "portfolio_list_queries": "portfolio_list_queries_small",
+                "sponsor_portfolio_queries": "sponsor_portfolio_queries_small",
+            },
         ),
         ("import", "beta.gouv.fr import", "comite_bench_import", "importer.py", [], {}),
         (

@@ -39,6 +39,33 @@ def send_report_reminders() -> int:
 
 
 @shared_task
+def apply_retention() -> dict[str, int]:
+    """Every night: expired sign-in sessions deleted, old private notes erased
+    (`retention.retention_apply`)."""
+    from .retention import retention_apply
+
+    return retention_apply()
+
+
+@shared_task
+def close_written_procedures() -> int:
+    """Every minute (CELERY_BEAT_SCHEDULE): close the votes of the written procedures whose
+    deadline passed; safe to run twice at once. The number closed."""
+    from .sessions.written import close_due
+
+    return close_due(now=timezone.now())
+
+
+@shared_task
+def send_vote_reminders() -> int:
+    """Every five minutes (CELERY_BEAT_SCHEDULE): remind the members who have not voted on a
+    written procedure, once each procedure; the number of e-mails queued."""
+    from .sessions.written import reminders_send
+
+    return reminders_send(now=timezone.now())
+
+
+@shared_task
 def send_convocation(session_id: int) -> int:
     """The convocations of a convened session, with its calendar event; the number sent.
     Run by the outbox (`accounts.outbox`), which retries."""

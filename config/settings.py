@@ -36,6 +36,19 @@ SECRET_KEY = SECRET_KEY or DEVELOPMENT_SECRET_KEY
 # Where Comité is served, for the absolute links of the e-mails sent by the workers.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+# Who publishes and hosts this instance, for the legal notices and the personal-data page
+# (`config/legal.py`). The hosting provider depends on the deployment: production must set it.
+LEGAL = {
+    "publisher": os.environ.get(
+        "LEGAL_PUBLISHER",
+        "Direction interministérielle du numérique (DINUM), 20 avenue de Ségur, 75007 Paris",
+    ),
+    "director": os.environ.get(
+        "LEGAL_DIRECTOR", "la directrice ou le directeur interministériel du numérique"
+    ),
+    "hosting": os.environ.get("LEGAL_HOSTING", ""),
+    "contact": os.environ.get("LEGAL_CONTACT_EMAIL", "contact@beta.gouv.fr"),
+}
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -133,6 +146,16 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Magic links: valid 30 minutes, once.
 SESAME_MAX_AGE = 30 * 60
 SESAME_ONE_TIME = True
+# Retention (docs/data.md, the "Données personnelles" page): the signed-in sessions last two
+# weeks and expired ones are deleted each night; the members' private notes on an item are
+# erased this long after its session closed (long enough for a correction of the decision).
+SESSION_COOKIE_AGE = 14 * 24 * 3600
+PRIVATE_NOTES_RETENTION_DAYS = int(os.environ.get("PRIVATE_NOTES_RETENTION_DAYS", "90"))
+# No "bon de commande" goes out between these days ("MM-DD"): from the closing day, included, to
+# the reopening day, excluded (startups/orders.py). Decisions granting money in the closing
+# day's month, or inside the window, warn the chair, the purchasing team and the round's page.
+PURCHASING_ORDER_WINDOW_CLOSES = os.environ.get("PURCHASING_ORDER_WINDOW_CLOSES", "12-15")
+PURCHASING_ORDER_WINDOW_REOPENS = os.environ.get("PURCHASING_ORDER_WINDOW_REOPENS", "02-01")
 
 # --- ProConnect sign-in (mozilla-django-oidc, accounts/proconnect.py) -------------------------
 # ProConnect is the State's OpenID Connect for public agents. On when PROCONNECT_CLIENT_ID,
@@ -238,6 +261,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=8, minute=0),
     },
     "documents-recover": {"task": "committees.tasks.recover_documents", "schedule": 15.0},
+    # Written procedures: close the votes past their deadline, remind who has not voted.
+    "written-procedures-close": {
+        "task": "committees.tasks.close_written_procedures",
+        "schedule": 60.0,
+    },
+    "vote-reminders": {"task": "committees.tasks.send_vote_reminders", "schedule": 300.0},
+    "retention": {
+        "task": "committees.tasks.apply_retention",
+        "schedule": crontab(hour=4, minute=0),
+    },
     # The metrics' sources (Matomo, Metabase), on the 2nd of each month: last month is whole.
     "metric-sources": {
         "task": "metrics.tasks.fetch_metric_sources",

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
 from accounts.outbox import RELAYED_AT
-from startups.models import Incubator, Startup
+from startups.models import Incubator, Organisation, Startup
 from startups.views import DUE_SOON_DAYS, count_by_phase, phase_counts
 
 from .celery import app as celery_app
@@ -47,6 +47,10 @@ def home(request):
     context["team_startups"] = Startup.objects.filter(memberships__user=user).with_list_data()
     context["sponsored"] = (
         Startup.objects.filter(sponsors__representatives__user=user).with_list_data().distinct()
+    )
+    # A representative opens the portfolio of each organisation they represent.
+    context["represented"] = list(
+        Organisation.objects.filter(representatives__user=user).only("slug", "name", "acronym")
     )
     return render(request, "home.html", context)
 

@@ -7,10 +7,18 @@ and superusers. One function per question, so that no view forgets a check.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Exists, Q
 from django.shortcuts import get_object_or_404
 
-from .models import IncubatorStaff, MembershipProposal, Startup, SyncRun
+from .models import (
+    Contribution,
+    IncubatorStaff,
+    MembershipProposal,
+    Organisation,
+    SponsorRepresentative,
+    Startup,
+    SyncRun,
+)
 
 
 def editable_startups(user):
@@ -51,6 +59,24 @@ def can_edit(user, startup) -> bool:
 
 def can_read(user, startup) -> bool:
     return user.is_authenticated and readable_startups(user).filter(pk=startup.pk).exists()
+
+
+def purchasing_organisations(user):
+    """The organisations whose purchasing addresses this person sets: the sponsors of the
+    startups of the incubators they work for (all of them for superusers)."""
+    if user.is_superuser:
+        return Organisation.objects.all()
+    return Organisation.objects.filter(pk__in=staffed_startups(user).values("sponsors")).distinct()
+
+
+def get_organisation_for_purchasing(request, slug: str) -> Organisation:
+    """The organisation whose purchasing addresses this person may set, or 404 / 403."""
+    organisation = get_object_or_404(Organisation, slug=slug)
+    if not purchasing_organisations(request.user).filter(pk=organisation.pk).exists():
+        raise PermissionDenied(
+            "Réservé aux équipes des incubateurs qui suivent une startup de ce sponsor."
+        )
+    return organisation
 
 
 def get_startup_for_editor(request, slug: str) -> Startup:
@@ -96,3 +122,63 @@ def get_member_proposals_for(request):
     if not (user.is_superuser or IncubatorStaff.objects.filter(user=user).exists()):
         raise PermissionDenied("Réservé aux équipes des incubateurs.")
     return MembershipProposal.objects.filter(startup__in=staffed_startups(user))
+
+
+def funded_startups(organisation):
+    """The startups an organisation funds: it is among their sponsors or contributes to one of
+    their funding rounds."""
+    sponsored = Startup.sponsors.through.objects.filter(organisation=organisation)
+    contributed = Contribution.objects.filter(organisation=organisation)
+    return Startup.objects.filter(
+        Q(pk__in=sponsored.values("startup_id"))
+        | Q(pk__in=contributed.values("funding_round__startup_id"))
+    )
+
+
+def represents(user, organisation) -> bool:
+    return (
+        user.is_authenticated
+        and SponsorRepresentative.objects.filter(user=user, organisation=organisation).exists()
+    )
+
+
+def portfolio_startups(user, organisation):
+    """The part of an organisation's portfolio (money included) this person may see: all of
+    it for its representatives and superusers, the startups of their incubators (co-incubated
+    included) for incubator staff, nothing for anyone else."""
+    funded = funded_startups(organisation)
+    if user.is_superuser or represents(user, organisation):
+        return funded
+    return funded.filter(pk__in=staffed_startups(user).values("pk"))
+
+
+def can_see_portfolio(user, organisation) -> bool:
+    """Whether this person may open an organisation's portfolio: its representatives (even
+    before it funds anything), the staff of an incubator with one of its startups, superusers.
+    One query."""
+    if user.is_superuser:
+        return True
+    if not user.is_authenticated:
+        return False
+    represents = SponsorRepresentative.objects.filter(user=user, organisation=organisation)
+    staffed = funded_startups(organisation).filter(pk__in=staffed_startups(user).values("pk"))
+    return Organisation.objects.filter(
+        Q(Exists(represents)) | Q(Exists(staffed)), pk=organisation.pk
+    ).exists()
+
+
+def get_portfolio_for(request, slug: str):
+    """An organisation and the startups of its portfolio this person may see, or 404 / 403:
+    one query for a representative, two for incubator staff."""
+    organisation = get_object_or_404(Organisation, slug=slug)
+    user = request.user
+    if user.is_superuser or represents(user, organisation):
+        return organisation, funded_startups(organisation)
+    if not can_see_portfolio(user, organisation):
+        raise PermissionDenied(
+            "Le portefeuille d’un sponsor est réservé à ses représentant·es et aux équipes "
+            "des incubateurs de ses startups."
+        )
+    return organisation, funded_startups(organisation).filter(
+        pk__in=staffed_startups(user).values("pk")
+    )

@@ -64,7 +64,9 @@ class Semester:
 
     @property
     def months(self) -> list[datetime.date]:
-        return [add_months(self.start, n) for n in range(6)]
+        # The first days of its six months, all in its year (lists compute it per startup).
+        first = 1 if self.half == 1 else 7
+        return [datetime.date(self.year, month, 1) for month in range(first, first + 6)]
 
     @property
     def previous(self) -> "Semester":

@@ -61,6 +61,11 @@ class Organisation(models.Model):
     def kind_label(self) -> str:
         return ORGANISATION_KINDS.get(self.kind, self.kind)
 
+    @property
+    def purchasing_addresses(self) -> list[str]:
+        """The purchasing team's addresses, one a line (checked and normalised on entry)."""
+        return [line.strip() for line in self.purchasing_emails.splitlines() if line.strip()]
+
 
 class Incubator(models.Model):
     slug = models.CharField("identifiant", max_length=200, unique=True)
@@ -398,14 +403,21 @@ class FundingRound(models.Model):
     @staticmethod
     def late_order(today: datetime.date) -> Q:
         """A round a committee granted whose period has begun with no "bon de commande" sent:
-        the team works without the money being ordered."""
-        return Q(source=FundingSource.DECISION, order_sent_on__isnull=True, start__lte=today)
+        the team works without the money being ordered. A round brought to 0 € (its decision
+        was corrected) waits for no order."""
+        return Q(
+            source=FundingSource.DECISION,
+            order_sent_on__isnull=True,
+            start__lte=today,
+            amount_granted__gt=0,
+        )
 
     def order_is_late(self, today: datetime.date) -> bool:
         return (
             self.source == FundingSource.DECISION
             and self.order_sent_on is None
             and self.start <= today
+            and self.amount_granted > 0
         )
 
 

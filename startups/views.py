@@ -10,9 +10,11 @@ from django_htmx.http import HttpResponseStopPolling
 
 from . import members, services, sync
 from .access import (
+    can_see_portfolio,
     get_member_proposals_for,
     get_startup_for_staff,
     get_sync_runs_for,
+    purchasing_organisations,
     staffed_startups,
 )
 from .enums import Lifecycle
@@ -96,6 +98,10 @@ def sponsor_detail(request, slug):
         template="startups/sponsor.html",
         fixed=["sponsor"],
         organisation=organisation,
+        can_see_portfolio=can_see_portfolio(request.user, organisation),
+        can_set_purchasing=purchasing_organisations(request.user)
+        .filter(pk=organisation.pk)
+        .exists(),
     )
 
 

@@ -20,7 +20,7 @@ from committees.enums import (
     MemberRole,
     Outcome,
 )
-from committees.models import Attendance, CommitteeMember, Document, Vote
+from committees.models import Attendance, CommitteeMember, Document, Proxy, Question, Vote
 from committees.sessions.decisions import Terms, decision_record
 from metrics.tokens import api_token_issue
 from tests.committees.reports import submitted_report
@@ -63,6 +63,7 @@ class Side:
     member: object  # the sponsor's seat on the committee
     document: object
     extra: dict = field(default_factory=dict)
+    question: object = None  # the sponsor's question to the team, answered
 
 
 @dataclass
@@ -99,6 +100,10 @@ def build_side(name: str) -> Side:
     session = SessionFactory(committee=committee, open=True)
     for seat in committee.members.all():
         Attendance.objects.create(session=session, member=seat, present=True)
+    # The sponsor's proxy to the chair, given before the session (unused: the sponsor came).
+    proxy = Proxy.objects.create(
+        session=session, giver=member, holder=committee.members.get(user=chair)
+    )
     report = submitted_report(startup, team, SEMESTER)
     review = ReviewFactory(
         session=session,
@@ -117,6 +122,14 @@ def build_side(name: str) -> Side:
         terms=Terms(outcome=Outcome.REFINANCE, amount=Decimal("240000")),
         by=chair,
         today=TODAY,
+    )
+    question = Question.objects.create(
+        review=review,
+        author=member,
+        body=f"Combien d’usagers pour le service {name} ?",
+        answer="Mille.",
+        answered_by=team,
+        answered_at=now,
     )
     metric = MetricFactory(startup=startup, label=f"Dossiers déposés {name}")
     add_measurements(metric, {month(-2): 100, month(-1): 120})
@@ -149,6 +162,8 @@ def build_side(name: str) -> Side:
         secret=secret,
         member=member,
         document=document,
+        question=question,
+        extra={"proxy": proxy},
     )
 
 

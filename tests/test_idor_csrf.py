@@ -46,6 +46,7 @@ def test_another_sessions_item_under_ones_own_session_is_not_found(world):
         (sponsor, "committees:session-live-vote", {"choice": "stop"}),
         (sponsor, "committees:review-assessment", {"positioning": "5"}),
         (sponsor, "committees:review-conflict", {"reason": "Ancien membre de l’équipe"}),
+        (sponsor, "committees:review-question", {"body": "Combien d’usagers ?"}),
         (staff, "committees:agenda-remove", {}),
         (staff, "committees:agenda-move", {"direction": "up"}),
         (staff, "committees:agenda-item", {"duration": "10"}),
@@ -55,6 +56,15 @@ def test_another_sessions_item_under_ones_own_session_is_not_found(world):
     ]:
         refused_without_writing(client, reverse(name, args=tampered), data)
     assert Review.objects.filter(pk=other.review.pk, session=other.session).exists()
+
+
+def test_another_sessions_question_under_ones_own_item_is_not_found(world):
+    own, other = world.own, world.other
+    url = reverse(
+        "committees:question-answer", args=[own.session.pk, own.review.pk, other.question.pk]
+    )
+    field = f"question-{other.question.pk}-answer"
+    refused_without_writing(as_user(own.team), url, {field: "Une autre réponse"})
 
 
 def test_another_committees_member_under_ones_own_committee_is_not_found(world):

@@ -57,6 +57,10 @@ def item(w: World) -> list:
     return [w.own.session.pk, w.own.review.pk]
 
 
+def question(w: World) -> list:
+    return [w.own.session.pk, w.own.review.pk, w.own.question.pk]
+
+
 def committee(w: World) -> list:
     return [w.own.committee.pk]
 
@@ -93,6 +97,10 @@ TABLE: dict[str, Entry] = {
     "home": Entry(none, SIGNED_IN),
     # For the hosts' probes: the database and the broker answer.
     "healthz": Entry(none, EVERYONE),
+    "legal-notice": Entry(none, EVERYONE),
+    "accessibility": Entry(none, EVERYONE),
+    "personal-data": Entry(none, EVERYONE),
+    "site-map": Entry(none, EVERYONE),
     # Accounts: the login pages are public; a signed-in person is sent on from the login page.
     "accounts:login": Entry(none, "200 R R R R R R R R", post="+ + + + + + + + +"),
     "accounts:logout": Entry(none, POST_ONLY, post="+ + + + + + + + +"),
@@ -114,6 +122,14 @@ TABLE: dict[str, Entry] = {
     "startups:resolve": Entry(slug, POST_ONLY, MANAGE_POST),
     "startups:incubator": Entry(lambda w: [w.own.incubator.slug], SIGNED_IN),
     "startups:sponsor": Entry(lambda w: [w.own.organisation.slug], SIGNED_IN),
+    # A sponsor's portfolio (money): its representatives, the staff of the incubators of its
+    # startups (for those startups), superusers. The other side's staff follow none of them.
+    "committees:sponsor-portfolio": Entry(
+        lambda w: [w.own.organisation.slug], "L 403 403 403 403 200 403 200 200"
+    ),
+    "committees:sponsor-portfolio-csv": Entry(
+        lambda w: [w.own.organisation.slug], "L 403 403 403 403 200 403 200 200"
+    ),
     # The sync from beta.gouv.fr (the whole portfolio): the staff of any incubator, superusers.
     "startups:sync": Entry(none, STAFF_LISTS),
     "startups:sync-start": Entry(none, POST_ONLY, post="L 403 403 403 403 403 + + +"),
@@ -190,6 +206,19 @@ TABLE: dict[str, Entry] = {
     "committees:review-conflict-withdraw": Entry(
         item, POST_ONLY, post="L 403 403 403 403 + 403 403 403"
     ),
+    # A member asks the team a question; only the startup's team answers it.
+    "committees:review-question": Entry(item, POST_ONLY, post="L 403 403 403 403 + 403 403 403"),
+    "committees:question-answer": Entry(
+        question, POST_ONLY, post="L 403 403 + 403 403 403 403 403"
+    ),
+    # Proxies: a voting member gives their own; the chair, the staff and the secretary record
+    # anyone's; each is withdrawn by its giver or by them.
+    "committees:session-proxy-give": Entry(session, POST_ONLY, post="L 403 403 403 403 + 403 + +"),
+    "committees:session-proxy-withdraw": Entry(
+        lambda w: [w.own.session.pk, w.own.extra["proxy"].pk],
+        POST_ONLY,
+        post="L 403 403 403 403 + 403 + +",
+    ),
     # Live: every reader of the session follows it; the chair runs it; voters vote.
     "committees:session-live": Entry(session, READ_SESSION),
     "committees:session-live-board": Entry(session, READ_SESSION),
@@ -198,6 +227,12 @@ TABLE: dict[str, Entry] = {
     "committees:session-live-vote-open": Entry(item, POST_ONLY, post=CHAIR_POST),
     "committees:session-live-vote-close": Entry(item, POST_ONLY, post=CHAIR_POST),
     "committees:session-live-vote": Entry(item, POST_ONLY, post="L 403 403 403 403 + 403 403 403"),
+    # In someone's name: the holder of their proxy, the chair for a member by phone (voters).
+    "committees:session-live-vote-for": Entry(
+        lambda w: [w.own.session.pk, w.own.review.pk, w.own.member.pk],
+        POST_ONLY,
+        post="L 403 403 403 403 + 403 403 403",
+    ),
     # Sessions: the list of those one sits on or staffs (each sees their own).
     "committees:sessions": Entry(none, "L 403 403 403 200 200 200 200 200"),
     "committees:session-create": Entry(
@@ -216,6 +251,10 @@ TABLE: dict[str, Entry] = {
     "committees:committees": Entry(none, "L 403 403 403 200 200 200 200 200"),
     "committees:committee": Entry(committee, "L 403 403 403 403 200 403 200 200"),
     "committees:committee-rules": Entry(committee, POST_ONLY, post=MANAGE_POST),
+    # A written procedure: its committee's chair opens it (and nobody else, not a superuser).
+    "committees:written-create": Entry(
+        committee, "L 403 403 403 403 403 403 403 403", post=CHAIR_POST
+    ),
     "committees:member-add": Entry(committee, POST_ONLY, post=MANAGE_POST),
     "committees:member-role": Entry(seat, POST_ONLY, post=MANAGE_POST),
     "committees:member-remove": Entry(seat, POST_ONLY, post=MANAGE_POST),
@@ -227,6 +266,18 @@ TABLE: dict[str, Entry] = {
     "committees:decisions-csv": Entry(none, STAFF_LISTS),
     "committees:decisions-json": Entry(none, STAFF_LISTS),
     "committees:decisions-open-data": Entry(none, EVERYONE),
+    # The money after the decision: a round's page for its startup's readers, its order recorded
+    # by the startup's incubator staff; the late orders for any incubator's staff (theirs only);
+    # a sponsor's purchasing addresses, by the staff following one of its startups.
+    "committees:funding-round": Entry(
+        lambda w: [w.own.review.decisions.get().funding_round_id],
+        READ_STARTUP,
+        post="L 403 403 403 403 403 403 + +",
+    ),
+    "committees:late-orders": Entry(none, STAFF_LISTS),
+    "committees:purchasing-contacts": Entry(
+        lambda w: [w.own.organisation.slug], MANAGE, post=MANAGE_POST
+    ),
     # Documents: members and staff make them; readers download what they may read (the world's
     # document is the startup's dossier: its team reads it).
     "committees:document-request": Entry(

@@ -37,7 +37,13 @@ from ..models import (
 )
 from ..reports.prefill import report_prefill
 from ..reports.sections import decimal_or_none, reading
-from ..sessions.decisions import Item, decisions_prefetch, grid_averages, minutes
+from ..sessions.decisions import (
+    Item,
+    decisions_prefetch,
+    grid_averages,
+    minutes,
+    questions_prefetch,
+)
 from ..sessions.services import agenda_slots
 
 MAJORITIES = dict(Majority.choices)
@@ -162,6 +168,7 @@ def dossier_context(review: Review, *, in_pack: bool = False) -> dict:
             Prefetch("startup__funding_rounds", FundingRound.objects.order_by("start", "id")),
             "startup__sponsors",
             decisions_prefetch(),
+            questions_prefetch(),
         )
         .get(pk=review.pk)
     )
@@ -226,6 +233,8 @@ def dossier_context(review: Review, *, in_pack: bool = False) -> dict:
         if (running := current_round(rounds, today))
         else None,
         "previous": previous_decisions(review, series),
+        # The members' questions and the team's answers, part of the record.
+        "questions": item.questions,
         "closed": closed,
         "grid": grid_averages(review) if closed else None,
         "item": item,

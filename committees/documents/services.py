@@ -29,6 +29,7 @@ from django.db import connection, connections, transaction
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
+from comite.french import de
 from metrics.models import BudgetLine, Measurement, MetricDefinition, Objective
 from startups.models import Contribution, FundingRound, Phase, Startup
 
@@ -39,6 +40,7 @@ from ..models import (
     Attendance,
     Decision,
     Document,
+    Question,
     ReportVersion,
     Review,
     Session,
@@ -221,7 +223,7 @@ def document_fail(document: Document, *, token: uuid.UUID | None = None, reason:
     if document.pack_id:
         startup = document.review.startup.name
         Document.objects.filter(pk=document.pack_id, status=DocumentStatus.WAITING).update(
-            status=DocumentStatus.FAILED, error=f"Dossier de {startup} : {reason}"[:2000]
+            status=DocumentStatus.FAILED, error=f"Dossier {de(startup)} : {reason}"[:2000]
         )
 
 
@@ -313,6 +315,8 @@ REVIEW_MARKERS = {
     "assessed": (Assessment.objects, "review", Max("updated_at"), "pk"),
     "votes": (Vote.objects, "review", Count("id"), "pk"),
     "voters": (Voter.objects, "review", Count("id"), "pk"),
+    "questions": (Question.objects, "review", Count("id"), "pk"),
+    "answered": (Question.objects, "review", Max("answered_at"), "pk"),
 }
 REVIEW_FIELDS = (
     "pk",

@@ -31,7 +31,7 @@ from accounts.outbox import messages_post
 from accounts.tasks import send_email
 from startups.models import Incubator, IncubatorStaff, Startup, TeamMembership
 
-from ..enums import Reminder, ReportStatus
+from ..enums import Reminder, ReportStatus, SessionKind
 from ..models import Review, SemesterReport, SentReminder, Session
 from .services import Deadline
 
@@ -137,7 +137,8 @@ def pending_items(today: datetime.date) -> list[Pending]:
     """The agenda items of the sessions with a reminder due today whose report is not
     submitted, with their teams and staff: seven queries at most, one when no reminder is due."""
     kinds = {}
-    for session in Session.objects.upcoming(today=today).select_related("committee"):
+    meetings = Session.objects.upcoming(today=today).filter(kind=SessionKind.MEETING)  # not written
+    for session in meetings.select_related("committee"):
         if kind := reminder_for((session.report_due_on - today).days):
             kinds[session.pk] = kind
     if not kinds:

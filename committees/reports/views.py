@@ -18,6 +18,7 @@ from ..enums import ReportStatus
 from ..models import ReportSection, ReportVersion
 from .access import get_report_for, get_startup_for_reports
 from .prefill import report_prefill
+from .questions import open_questions
 from .sections import SECTIONS, reading
 from .services import (
     ReportIncomplete,
@@ -34,8 +35,15 @@ from .services import (
 
 
 def startup_reports(request, slug):
-    """The team's "mon bilan": the next report with its deadline and progress, the past ones."""
+    """The team's "mon bilan": the next report with its deadline and progress, the members'
+    open questions, the past ones."""
     startup, roles = get_startup_for_reports(request, slug)
+    return render(request, "committees/startup_reports.html", reports_context(startup, roles))
+
+
+def reports_context(startup, roles, *, answer=None, question_pk=None) -> dict:
+    """The reports page; `answer`: the answer form of question `question_pk` as posted, with
+    its errors."""
     today = timezone.localdate()
     deadline = report_deadline(startup, today=today)
     reports = [r for r in startup.reports.all() if roles.can_read(r)]
@@ -47,10 +55,11 @@ def startup_reports(request, slug):
         "deadline": deadline,
         "current": current,
         "reports": reports,
+        "questions": open_questions(startup, bound=answer, bound_pk=question_pk),
     }
     if current and current.is_editable and roles.team:
         context["progress"] = progress(saved_sections(latest_version(current)))
-    return render(request, "committees/startup_reports.html", context)
+    return context
 
 
 @require_POST

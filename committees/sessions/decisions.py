@@ -35,12 +35,14 @@ from ..enums import (
     DocumentKind,
     Outcome,
     ReviewStatus,
+    SessionKind,
     SessionStatus,
 )
 from ..models import (
     Assessment,
     Conflict,
     Decision,
+    Question,
     ReportVersion,
     Review,
     Session,
@@ -51,6 +53,8 @@ from ..reports.prefill import report_prefill
 from ..reports.reminders import absolute, session_label
 from ..tasks import document_request
 from .access import require_chair
+from .proxies import session_proxies
+from .purchasing import purchasing_funders, purchasing_notify, purchasing_withdrawn
 from .voting import Tally, tally
 
 DEFAULT_MONTHS = 6
@@ -365,6 +369,7 @@ def decision_record(
         months=decision.months,
         majority=result.outcome or "",
     )
+    purchasing_notify(decision=decision, today=today)
     return decision
 
 
@@ -389,6 +394,8 @@ def decision_correct(
     # The period of the corrected decision unless the correction says otherwise.
     terms = replace(terms, start=terms.start or locked.start)
     terms = terms.validate(review=review, correction=True)
+    # Who was told of the corrected round, before its contributions go.
+    told = purchasing_funders(locked.funding_round) if locked.funding_round_id else []
     if locked.funding_round_id:
         startup_services.funding_round_cancel(funding_round_id=locked.funding_round_id)
     correction = Decision(
@@ -427,6 +434,10 @@ def decision_correct(
         months=correction.months,
         reason=correction.reason,
     )
+    if correction.funding_round_id and correction.amount:
+        purchasing_notify(decision=correction, today=today)
+    else:
+        purchasing_withdrawn(decision=correction, funders=told)
     return correction
 
 
@@ -491,6 +502,14 @@ class Item:
         self.tally = (first.snapshot or {}).get("tally") if first else review.tally
         self.votes = list(review.votes.all()) if votes and not self.secret else []
         self.conflicts = list(review.conflicts.all())
+        self.questions = list(review.questions.all())
+
+    @property
+    def quorum_missing(self) -> bool:
+        """A written procedure decides only if at least the quorum fixed at opening voted."""
+        if self.review.session.kind != SessionKind.WRITTEN or not self.tally:
+            return False
+        return sum(self.tally.get("counts", {}).values()) < (self.review.quorum or 0)
 
     @property
     def tally_rows(self) -> list[tuple[str, int]]:
@@ -505,26 +524,39 @@ class Item:
         return None
 
 
+def questions_prefetch() -> Prefetch:
+    """The members' questions to the team and its answers, part of the record."""
+    return Prefetch(
+        "questions",
+        Question.objects.select_related("author__user", "answered_by").order_by("asked_at", "id"),
+    )
+
+
 def minutes(session: Session) -> dict:
     """The minutes' content: attendance and each item (a fixed number of queries)."""
-    votes = Prefetch("votes", Vote.objects.select_related("member__user").order_by("id"))
+    votes = Prefetch(
+        "votes", Vote.objects.select_related("member__user", "cast_by__user").order_by("id")
+    )
     conflicts = Prefetch(
         "conflicts", Conflict.objects.select_related("member__user").order_by("declared_at", "id")
     )
     reviews = (
         session.reviews.select_related("startup")
-        .prefetch_related(decisions_prefetch(), votes, conflicts)
+        .prefetch_related(decisions_prefetch(), votes, conflicts, questions_prefetch())
         .order_by("position", "id")
     )
     attendances = session.attendances.select_related("member__user").order_by(
         "member__role", "member__user__last_name", "id"
     )
+    items = [Item(review) for review in reviews]
     return {
         "session": session,
         "committee": session.committee,
         "present": [a.member for a in attendances if a.present],
         "absent": [a.member for a in attendances if not a.present],
-        "items": [Item(review) for review in reviews],
+        "items": items,
+        "questions_asked": any(item.questions for item in items),
+        "proxies": session_proxies(session),
     }
 
 

@@ -185,13 +185,34 @@ def committee_update(
     secret_ballot: bool,
     report_lead_days: int,
     by,
+    proxies_allowed: bool | None = None,
+    proxies_per_holder: int | None = None,
+    chair_votes_allowed: bool | None = None,
 ) -> None:
+    """The committee's rules. Quorum, majority and secret ballot are fixed on an item when its
+    vote opens; proxies and chair-entered votes are read when a vote is cast, so they do not
+    change while a vote is open (None: unchanged)."""
     rules = {
         "quorum": quorum,
         "majority": majority,
         "secret_ballot": secret_ballot,
         "report_lead_days": report_lead_days,
     }
+    others = {
+        "proxies_allowed": proxies_allowed,
+        "proxies_per_holder": proxies_per_holder,
+        "chair_votes_allowed": chair_votes_allowed,
+    }
+    others = {name: value for name, value in others.items() if value is not None}
+    read_at_each_vote = ("proxies_allowed", "chair_votes_allowed")
+    changed = [n for n in read_at_each_vote if n in others and getattr(committee, n) != others[n]]
+    voting = Review.objects.filter(session__committee=committee, status=ReviewStatus.VOTING)
+    if changed and voting.exists():
+        raise ValidationError(
+            "Un vote est ouvert : les procurations et les votes saisis par la présidence se "
+            "changent une fois ce vote clos."
+        )
+    rules |= others
     for name, value in rules.items():
         setattr(committee, name, value)
     committee.save(update_fields=list(rules))

@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from . import views, views_committees, views_decisions, views_live, views_prepare
+from . import (
+    views,
+    views_committees,
+    views_decisions,
+    views_live,
+    views_orders,
+    views_prepare,
+    views_proxies,
+    views_questions,
+    views_written,
+)
 
 # A session's pages, under `seances/`: agenda, preparation, live session, decisions.
 session_urlpatterns = [
@@ -40,6 +50,22 @@ session_urlpatterns = [
         views_prepare.conflict_remove,
         name="review-conflict-withdraw",
     ),
+    path(
+        "<int:pk>/passages/<int:review_pk>/questions/",
+        views_questions.ask,
+        name="review-question",
+    ),
+    path(
+        "<int:pk>/passages/<int:review_pk>/questions/<int:question_pk>/reponse/",
+        views_questions.answer,
+        name="question-answer",
+    ),
+    path("<int:pk>/procurations/", views_proxies.give, name="session-proxy-give"),
+    path(
+        "<int:pk>/procurations/<int:proxy_pk>/retirer/",
+        views_proxies.withdraw,
+        name="session-proxy-withdraw",
+    ),
     path("<int:pk>/direct/", views_live.session_live, name="session-live"),
     path("<int:pk>/direct/tableau/", views_live.session_live_board, name="session-live-board"),
     path("<int:pk>/direct/ouvrir/", views_live.live_session_open, name="session-live-open"),
@@ -56,6 +82,11 @@ session_urlpatterns = [
     ),
     path("<int:pk>/direct/<int:review_pk>/voter/", views_live.live_vote, name="session-live-vote"),
     path(
+        "<int:pk>/direct/<int:review_pk>/voter/<int:member_pk>/",
+        views_live.live_vote_for,
+        name="session-live-vote-for",
+    ),
+    path(
         "<int:pk>/passages/<int:review_pk>/decision/",
         views_decisions.review_decide,
         name="review-decide",
@@ -69,6 +100,7 @@ committee_urlpatterns = [
     path("", views_committees.committees, name="committees"),
     path("<int:pk>/", views_committees.committee, name="committee"),
     path("<int:pk>/regles/", views_committees.rules, name="committee-rules"),
+    path("<int:pk>/procedure-ecrite/", views_written.written_create, name="written-create"),
     path("<int:pk>/membres/", views_committees.member_create, name="member-add"),
     path(
         "<int:pk>/membres/<int:member_pk>/role/", views_committees.member_role, name="member-role"
@@ -78,6 +110,14 @@ committee_urlpatterns = [
         views_committees.member_delete,
         name="member-remove",
     ),
+]
+
+# The money after the decisions, under `financements/`: a round's page and its order, the late
+# orders, a sponsor's purchasing addresses.
+funding_urlpatterns = [
+    path("commandes/", views_orders.late_orders_list, name="late-orders"),
+    path("<int:pk>/", views_orders.funding_round, name="funding-round"),
+    path("achats/<str:slug>/", views_orders.purchasing_contacts, name="purchasing-contacts"),
 ]
 
 # The decisions' exports, under `decisions/`.

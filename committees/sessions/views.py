@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -21,7 +21,7 @@ from accounts.limits import TextLimits
 from accounts.outbox import announce, waiting
 
 from ..documents.views import session_slots
-from ..enums import MemberRole, ReviewStatus
+from ..enums import MemberRole, ReviewStatus, SessionKind
 from ..models import Committee, Review, SemesterReport, Session
 from .access import get_review_in, get_session_for
 from .ics import session_ics
@@ -40,6 +40,7 @@ from .services import (
     session_create,
     session_update,
 )
+from .views_proxies import proxies_context
 
 
 def readable_committees(user):
@@ -227,6 +228,7 @@ def session_context(request, session, roles) -> dict:
             for name in ("session-live", "session-prepare", "session-minutes")
         },
     }
+    context |= proxies_context(session, roles)
     if manager and preparing:
         context["proposals"] = agenda_proposals(session=session, today=timezone.localdate())
     if manager:
@@ -393,6 +395,8 @@ def copy(request, pk):
 
 def ics(request, pk):
     session, _ = get_session_for(request, pk)
+    if session.kind == SessionKind.WRITTEN:
+        raise Http404("Une procédure écrite n’a pas d’invitation : elle ne se tient pas.")
     reviews = list(session.reviews.select_related("startup").order_by("position", "id"))
     response = HttpResponse(
         session_ics(session, reviews), content_type="text/calendar; charset=utf-8"

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -14,7 +15,7 @@ from accounts.forms import EmailField
 from accounts.models import User, normalize_email
 from startups.models import Organisation
 
-from ..enums import MemberRole
+from ..enums import MemberRole, SessionKind, SessionStatus
 from ..models import Committee, CommitteeMember
 from .services import committee_update, member_add, member_change, member_remove
 from .views import managed_committees, may_list, readable_committees
@@ -45,13 +46,33 @@ def committees(request):
 class RulesForm(ConcurrentEdit, DsfrBaseForm, forms.ModelForm):
     class Meta:
         model = Committee
-        fields = ["quorum", "majority", "secret_ballot", "report_lead_days"]
+        fields = [
+            "quorum",
+            "majority",
+            "secret_ballot",
+            "report_lead_days",
+            "proxies_allowed",
+            "proxies_per_holder",
+            "chair_votes_allowed",
+        ]
 
     def clean_quorum(self):
         quorum = self.cleaned_data["quorum"]
         if quorum < 1:
             raise forms.ValidationError("Le quorum est d’au moins un membre votant.")
         return quorum
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["proxies_per_holder"].required = False  # left empty: unchanged
+
+    def clean_proxies_per_holder(self):
+        count = self.cleaned_data["proxies_per_holder"]
+        if count is None:
+            return self.instance.proxies_per_holder
+        if not 1 <= count <= 10:
+            raise forms.ValidationError("Entre une et dix procurations par mandataire.")
+        return count
 
     def clean_report_lead_days(self):
         days = self.cleaned_data["report_lead_days"]
@@ -94,10 +115,16 @@ def committee_context(committee, manager, *, rules=None, member_form=None) -> di
         "manager": manager,
         "members": members,
         "voters": sum(1 for member in members if member.votes),
+        # The sessions to come, and the written procedures under way (opened in the past).
         "sessions": list(
-            committee.sessions.upcoming(today=timezone.localdate()).order_by("starts_at")[:5]
+            committee.sessions.filter(
+                Q(starts_at__date__gte=timezone.localdate()) | Q(kind=SessionKind.WRITTEN)
+            )
+            .exclude(status=SessionStatus.CLOSED)
+            .order_by("starts_at")[:5]
         ),
         "roles": MemberRole.choices,
+        "chair": False,  # the committee page says whether this person chairs it
     }
     if manager:
         context["rules_form"] = rules or RulesForm(instance=committee)
@@ -107,7 +134,11 @@ def committee_context(committee, manager, *, rules=None, member_form=None) -> di
 
 def committee(request, pk):
     committee, manager = get_committee_for(request, pk)
-    return render(request, "committees/committee.html", committee_context(committee, manager))
+    context = committee_context(committee, manager)
+    context["chair"] = any(
+        m.role == MemberRole.CHAIR and m.user_id == request.user.pk for m in context["members"]
+    )
+    return render(request, "committees/committee.html", context)
 
 
 @require_POST
@@ -126,6 +157,10 @@ def rules(request, pk):
         form.add_error(None, stale)
         context = committee_context(committee, manager, rules=form)
         return render(request, "committees/committee.html", context, status=409)
+    except ValidationError as refused:
+        form.add_error(None, refused)
+        context = committee_context(committee, manager, rules=form)
+        return render(request, "committees/committee.html", context, status=422)
     messages.success(request, "Règles du comité enregistrées.")
     return redirect("committees:committee", pk=pk)
 

@@ -26,7 +26,8 @@ from metrics.csv_import import csv_cell
 from metrics.models import Metric
 from startups.dates import round_end
 from startups.enums import Lifecycle
-from startups.models import Incubator, Organisation
+from startups.models import FundingRound, Incubator, Organisation
+from startups.orders import order_window
 
 from ..enums import Majority, Outcome, ReviewStatus, SessionStatus
 from ..models import Decision
@@ -42,6 +43,7 @@ from .decisions import (
     minutes,
     session_close,
 )
+from .purchasing import NO_CONTACT, contributions_prefetch, funders
 from .voting import tally
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -178,6 +180,35 @@ def initial_values(review, result) -> dict:
     }
 
 
+def purchasing_context(decision, *, decidable: bool) -> dict:
+    """The order window's warning and the funders to tell by hand: for the decision in force
+    when it grants money (its window as of the day it was recorded), else for the form."""
+    if decision is not None and decision.funding_round_id and decision.amount:
+        funding_round = (
+            FundingRound.objects.prefetch_related(contributions_prefetch())
+            .filter(pk=decision.funding_round_id)
+            .first()
+        )
+        return {
+            "window": order_window(timezone.localdate(decision.recorded_at)),
+            "funding_round": funding_round,
+            "by_hand": [f["name"] for f in funders(funding_round) if not f["addresses"]],
+            "no_contact": NO_CONTACT,
+        }
+    window = order_window(timezone.localdate()) if decidable else None
+    return {"window": window, "funding_round": None, "by_hand": [], "no_contact": NO_CONTACT}
+
+
+def purchasing_warnings(decision) -> list[str]:
+    """What the chair is told once a decision granting money is recorded."""
+    context = purchasing_context(decision, decidable=False)
+    warnings = [context["window"].message] if context["window"] else []
+    if context["by_hand"]:
+        names = ", ".join(context["by_hand"])
+        warnings.append(f"{names} : {NO_CONTACT}.")
+    return warnings
+
+
 def review_decide(request, pk, review_pk):
     """The chair's decision on one item whose vote is closed: the vote's majority pre-selected.
     Once the session is closed, the same form records a correction (a new decision, with its
@@ -206,6 +237,8 @@ def review_decide(request, pk, review_pk):
                 f"Décision enregistrée pour {review.startup.name} : "
                 f"{decision.get_outcome_display()}.",
             )
+            for warning in purchasing_warnings(decision):
+                messages.warning(request, warning)
             return redirect(session_page(session))
     context = {
         "session": session,
@@ -217,7 +250,7 @@ def review_decide(request, pk, review_pk):
         "correcting": correcting,
         "decision": current,
         "back": session_page(session),
-    }
+    } | purchasing_context(None if correcting else current, decidable=decidable)
     return render(request, "committees/decision_form.html", context)
 
 

@@ -3,11 +3,13 @@ voters vote, everyone follows without reloading (htmx polls the board every 2 s;
 also works as a plain form, POST-redirect-GET)."""
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect, render
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
@@ -16,8 +18,18 @@ from dsfr.forms import DsfrBaseForm
 from accounts import limits
 from accounts.limits import TextLimits
 
-from ..enums import VOTING_ROLES, Outcome, ReviewStatus
-from ..models import Attendance, Ballot, CommitteeMember, Conflict, Review, Vote, Voter
+from ..enums import VOTING_ROLES, MemberRole, Outcome, ReviewStatus, SessionKind, VoteMode
+from ..models import (
+    Attendance,
+    Ballot,
+    CommitteeMember,
+    Conflict,
+    Proxy,
+    Question,
+    Review,
+    Vote,
+    Voter,
+)
 from .access import get_review_in, get_session_for, get_vote_for
 from .voting import (
     ALREADY_VOTED,
@@ -28,6 +40,13 @@ from .voting import (
     vote_cast,
     vote_close,
     vote_open,
+)
+from .written import close_if_complete
+
+# A written procedure has no attendance to take and closes by itself (written.py).
+WRITTEN_RULES = (
+    "Une procédure écrite se clôt d’elle-même, à la date limite ou dès que tous les membres "
+    "votants ont voté ; ses présences ne changent pas."
 )
 
 
@@ -65,6 +84,55 @@ class Item:
     tally: object = None
     votes: list = field(default_factory=list)
     decide_url: str | None = None
+    voter_names: list = field(default_factory=list)
+    ballots: list = field(default_factory=list)  # the votes `me` casts in others' names
+    questions: list = field(default_factory=list)
+
+
+def cast_label(row, by_id) -> str:
+    """Who voted, as the board lists them: "Bob au nom d’Alice" for a proxy, "Alice, saisi par
+    la présidence" for a vote the chair entered."""
+    member = by_id[row.member_id]
+    label = member.user.get_full_name() or member.user.email
+    if row.mode == VoteMode.PROXY and row.cast_by_id in by_id:
+        holder = by_id[row.cast_by_id].user
+        return f"{holder.get_full_name() or holder.email} au nom de {label}"
+    if row.mode == VoteMode.CHAIR:
+        return f"{label}, saisi par la présidence"
+    return label
+
+
+def represented(proxies, present_voters, by_id) -> set[int]:
+    """The voting members absent whose proxy for the whole session a present member holds."""
+    return {
+        giver
+        for giver, holder, review in proxies
+        if review is None
+        and holder in present_voters
+        and giver not in present_voters
+        and by_id[giver].role in VOTING_ROLES
+    }
+
+
+def on_behalf(item, me, cast, carried, by_phone, by_id, committee) -> list[dict]:
+    """The ballots `me` casts in others' names on the item being voted on: one per proxy they
+    hold and that carries a vote on it, and, for the chair, one per member present by phone
+    (when the committee's rules allow it, never in a secret ballot). No query."""
+    voted = {row.member_id for row in cast}
+    givers = [giver for giver, holder in carried if holder == me.pk]
+    ballots = [{"member": by_id[giver], "mode": VoteMode.PROXY} for giver in givers]
+    chair_enters = me.role == MemberRole.CHAIR and committee.chair_votes_allowed
+    if chair_enters and not item.secret:
+        ballots += [
+            {"member": by_id[pk], "mode": VoteMode.CHAIR}
+            for pk in sorted(by_phone & item.eligible)
+            if pk != me.pk and pk not in givers
+        ]
+    for ballot in ballots:
+        ballot["voted"] = ballot["member"].pk in voted
+        ballot["form"] = VoteForm(prefix=f"pour-{ballot['member'].pk}")
+        ballot["message"] = None
+    return ballots
 
 
 def decide_url(session, review) -> str | None:
@@ -93,7 +161,10 @@ def board_context(request, session, roles, *, form=None, preserve=True, notice=N
         .select_related("user")
         .order_by("role", "id")
     )
-    present = dict(Attendance.objects.filter(session=session).values_list("member_id", "present"))
+    attendance = Attendance.objects.filter(session=session)
+    attendance = list(attendance.values_list("member_id", "present", "remote"))
+    present = {member_id: is_present for member_id, is_present, _ in attendance}
+    by_phone = {member_id for member_id, is_present, remote in attendance if is_present and remote}
     conflicts = set(
         Conflict.objects.filter(review__session=session).values_list("review_id", "member_id")
     )
@@ -101,12 +172,22 @@ def board_context(request, session, roles, *, form=None, preserve=True, notice=N
     # Secret ballots: who voted, and apart what was chosen, by nobody.
     voters = list(Voter.objects.filter(review__session=session).order_by("cast_at", "id"))
     ballots = list(Ballot.objects.filter(review__session=session))
+    committee = session.committee
+    proxies = []
+    if committee.proxies_allowed:
+        proxies = Proxy.objects.filter(session=session)
+        proxies = list(proxies.values_list("giver_id", "holder_id", "review_id"))
+    questions = list(
+        Question.objects.filter(review__session=session)
+        .select_related("author__user", "answered_by")
+        .order_by("asked_at", "id")
+    )
     by_id = {member.pk: member for member in members}
     for vote in votes:
-        user = by_id[vote.member_id].user
-        vote.member_name = user.get_full_name() or user.email
+        vote.member_name = cast_label(vote, by_id)
     for member in members:
         member.is_present = bool(present.get(member.pk))
+        member.is_remote = member.pk in by_phone
     present_voters = {m.pk for m in members if m.role in VOTING_ROLES and present.get(m.pk)}
     me = roles.member
     follows = me is not None or roles.staff  # teams see neither votes nor names before the tally
@@ -114,12 +195,27 @@ def board_context(request, session, roles, *, form=None, preserve=True, notice=N
     for review in reviews:
         item = Item(review=review, secret=review.is_secret)
         item.eligible = {pk for pk in present_voters if (review.pk, pk) not in conflicts}
+        # Proxies covering the item: the giver absent, the holder present, neither recused.
+        carried = [
+            (giver, holder)
+            for giver, holder, proxy_review in proxies
+            if proxy_review in (None, review.pk)
+            and giver not in present_voters
+            and by_id[giver].role in VOTING_ROLES
+            and holder in item.eligible
+            and (review.pk, giver) not in conflicts
+        ]
+        item.eligible |= {giver for giver, _ in carried}
         item.votes = [vote for vote in votes if vote.review_id == review.pk]
+        item.questions = [q for q in questions if q.review_id == review.pk]
         cast = [v for v in voters if v.review_id == review.pk] if item.secret else item.votes
         item.voters = [by_id[row.member_id] for row in cast]
+        item.voter_names = [cast_label(row, by_id) for row in cast]
         if me is not None:
             item.voted = any(row.member_id == me.pk for row in cast)
             item.can_vote = review.status == ReviewStatus.VOTING and me.pk in item.eligible
+            if review.status == ReviewStatus.VOTING:
+                item.ballots = on_behalf(item, me, cast, carried, by_phone, by_id, committee)
         if review.status in (ReviewStatus.VOTED, ReviewStatus.DECIDED):
             item.tally = closed_tally(review, item, ballots, cast)
             item.decide_url = decide_url(session, review) if roles.chair or roles.manager else None
@@ -135,7 +231,10 @@ def board_context(request, session, roles, *, form=None, preserve=True, notice=N
         "items": items,
         "members": members,
         "present": present,
-        "quorum": {"present": len(present_voters), "required": session.committee.quorum},
+        "quorum": {
+            "present": len(present_voters | represented(proxies, present_voters, by_id)),
+            "required": session.committee.quorum,
+        },
         "voting": voting,
         "follows": follows,
         "form": form or VoteForm(),
@@ -194,13 +293,25 @@ def live_session_open(request, pk):
 def live_attendance(request, pk):
     """The chair's attendance form: the checked members are present, the others absent."""
     session, roles = get_session_for(request, pk, to="chair")
+    if session.kind == SessionKind.WRITTEN:
+        return done(request, session, roles, error=WRITTEN_RULES)
     checked = set(request.POST.getlist("present"))
-    current = dict(Attendance.objects.filter(session=session).values_list("member_id", "present"))
+    # By phone: only when the rules let the chair enter their votes (the box is there then).
+    phoned = set(request.POST.getlist("remote")) if session.committee.chair_votes_allowed else set()
+    rows = Attendance.objects.filter(session=session).values_list("member_id", "present", "remote")
+    current = {member_id: (is_present, remote) for member_id, is_present, remote in rows}
     try:
         for member in session.committee.members.select_related("user"):
             is_present = str(member.pk) in checked
-            if current.get(member.pk) != is_present:
-                attendance_set(session=session, member=member, present=is_present, by=request.user)
+            remote = is_present and str(member.pk) in phoned
+            if current.get(member.pk) != (is_present, remote):
+                attendance_set(
+                    session=session,
+                    member=member,
+                    present=is_present,
+                    remote=remote,
+                    by=request.user,
+                )
     except ValidationError as error:
         return done(request, session, roles, error=refusal(error))
     return done(request, session, roles, success="Présences enregistrées.")
@@ -221,6 +332,8 @@ def live_vote_open(request, pk, review_pk):
 def live_vote_close(request, pk, review_pk):
     session, roles = get_session_for(request, pk, to="chair")
     review = get_review_in(session, review_pk)
+    if session.kind == SessionKind.WRITTEN:
+        return done(request, session, roles, error=WRITTEN_RULES)
     try:
         vote_close(review=review, by=request.user)
     except ValidationError as error:
@@ -244,6 +357,8 @@ def live_vote(request, pk, review_pk):
         except PermissionDenied as refused:
             error = str(refused)
         else:
+            if session.kind == SessionKind.WRITTEN:  # the last vote closes it, once committed
+                transaction.on_commit(partial(close_if_complete, review))
             return voted(request, session, review, "Votre vote est enregistré.")
         if error == ALREADY_VOTED:
             return voted(request, session, review, error)
@@ -264,6 +379,72 @@ def live_vote(request, pk, review_pk):
         "preserve": False,
     }
     return render(request, "committees/_live_vote.html", context)
+
+
+@require_POST
+def live_vote_for(request, pk, review_pk, member_pk):
+    """A vote cast in a member's name: by the holder of their proxy, or by the chair for a
+    member present by phone (voting.vote_cast's `by`). With htmx, the answer is that ballot's
+    part of the item alone."""
+    review, by = get_vote_for(request, pk, review_pk)
+    session = review.session
+    member = get_object_or_404(
+        CommitteeMember.objects.select_related("user"),
+        committee_id=session.committee_id,
+        pk=member_pk,
+    )
+    form = VoteForm(request.POST, prefix=f"pour-{member.pk}")
+    error = None
+    if form.is_valid():
+        try:
+            vote = vote_cast(review=review, member=member, by=by, **form.cleaned_data)
+        except ValidationError as refused:
+            error = refusal(refused)
+        except PermissionDenied as refused:
+            error = str(refused)
+        else:
+            if session.kind == SessionKind.WRITTEN:  # as for a vote of one's own
+                transaction.on_commit(partial(close_if_complete, review))
+            return voted_for(request, session, review, member, vote_message(vote, member))
+        if error == ALREADY_VOTED:
+            error = f"Le vote de {member_name(member)} est déjà enregistré."
+            return voted_for(request, session, review, member, error)
+    if not request.htmx and error:
+        messages.error(request, error)
+        return redirect("committees:session-live", pk=session.pk)
+    if not request.htmx:
+        roles = get_session_for(request, pk)[1]
+        context = board_context(request, session, roles, preserve=False)
+        for item in context["items"]:
+            for ballot in item.ballots:
+                if ballot["member"].pk == member.pk:
+                    ballot["form"] = form  # as typed, its errors next to its fields
+        return render(request, "committees/live.html", context, status=422)
+    phoned = Attendance.objects.filter(session=session, member=member, present=True).exists()
+    mode = VoteMode.CHAIR if by.role == MemberRole.CHAIR and phoned else VoteMode.PROXY
+    ballot = {"member": member, "mode": mode, "voted": False, "form": form, "message": None}
+    context = {"review": review, "session": session, "ballot": ballot, "error": error}
+    return render(request, "committees/_live_vote_for.html", context)
+
+
+def member_name(member) -> str:
+    return member.user.get_full_name() or member.user.email
+
+
+def vote_message(vote, member) -> str:
+    mode = getattr(vote, "mode", None)
+    if mode == VoteMode.CHAIR:
+        return f"Vote de {member_name(member)} saisi par la présidence."
+    return f"Vote enregistré au nom de {member_name(member)}."
+
+
+def voted_for(request, session, review, member, message):
+    if request.htmx:
+        ballot = {"member": member, "voted": True, "message": message, "form": None}
+        context = {"review": review, "session": session, "ballot": ballot}
+        return render(request, "committees/_live_vote_for.html", context)
+    messages.success(request, message)
+    return redirect("committees:session-live", pk=session.pk)
 
 
 def voted(request, session, review, message):

@@ -5,6 +5,7 @@ interest. The chair and the staff see every member's proposed recusals and decla
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -25,6 +26,7 @@ from .preparation import (
     proposed_recusals,
     voting_members,
 )
+from .questions import questions_open
 
 SCORES = [(str(n), str(n)) for n in range(1, 6)]
 
@@ -63,6 +65,16 @@ class ConflictForm(TextLimits, DsfrBaseForm):
     member = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
+class QuestionForm(TextLimits, DsfrBaseForm):
+    body = forms.CharField(
+        label="Votre question à l’équipe",
+        help_text="L’équipe la reçoit par e-mail et répond avant l’ouverture du vote. "
+        "Votre nom figure avec la question, au relevé de décisions aussi.",
+        max_length=limits.COMMENT,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
 def readable_report(review: Review):
     """The item's report and its last submitted version, or (report or None, None)."""
     report = SemesterReport.objects.filter(
@@ -81,7 +93,14 @@ def readable_report(review: Review):
 
 def session_prepare(request, pk):
     session, roles = get_session_for(request, pk, to="prepare")
-    reviews = list(session.reviews.select_related("startup").order_by("position", "id"))
+    reviews = list(
+        session.reviews.select_related("startup")
+        .annotate(
+            questions_count=Count("questions"),
+            unanswered=Count("questions", filter=Q(questions__answered_at=None)),
+        )
+        .order_by("position", "id")
+    )
     for review in reviews:
         review.session = session
     reports = SemesterReport.objects.for_reviews(reviews)
@@ -120,11 +139,14 @@ def session_prepare(request, pk):
         "me": me,
         "items": items,
         "oversees": roles.chair or roles.manager,
+        "unanswered": [review for review in reviews if review.unanswered],
     }
     return render(request, "committees/session_prepare.html", context)
 
 
-def review_context(request, session, roles, review, *, form=None, conflict_form=None) -> dict:
+def review_context(
+    request, session, roles, review, *, form=None, conflict_form=None, question_form=None
+) -> dict:
     me = roles.member if roles.voter else None
     report, version = readable_report(review)
     sections = []
@@ -159,6 +181,14 @@ def review_context(request, session, roles, review, *, form=None, conflict_form=
         "open_for_grid": review.status in (ReviewStatus.PENDING, ReviewStatus.VOTING)
         and not session.is_closed,
         "open_for_conflicts": review.status == ReviewStatus.PENDING,
+        "questions": list(
+            review.questions.select_related("author__user", "answered_by").order_by(
+                "asked_at", "id"
+            )
+        ),
+        "open_for_questions": questions_open(review),
+        "may_ask": roles.member is not None and not conflicts.get(roles.member.pk),
+        "question_form": question_form or QuestionForm(),
         "oversees": oversees,
         "members": [
             {

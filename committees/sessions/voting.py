@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from ..audit import audit
@@ -31,15 +31,18 @@ from ..enums import (
     VOTING_ROLES,
     AuditAction,
     Majority,
+    MemberRole,
     Outcome,
     ReviewStatus,
     SessionStatus,
+    VoteMode,
 )
 from ..models import (
     Attendance,
     Ballot,
     CommitteeMember,
     Conflict,
+    Proxy,
     Review,
     Session,
     Vote,
@@ -49,6 +52,15 @@ from ..models import (
 from .access import require_chair
 
 ALREADY_VOTED = "Votre vote est déjà enregistré."
+ON_BEHALF_REFUSED = (
+    "Vous ne pouvez pas voter au nom de ce membre sur ce passage : il faut une procuration qui "
+    "couvre ce passage, le mandant absent et vous présent·e, ou, pour la présidence, un membre "
+    "présent par téléphone quand les règles du comité le permettent."
+)
+CHAIR_SECRET_REFUSED = (
+    "Vote à bulletin secret : la présidence ne saisit pas le vote d’un membre, elle en "
+    "connaîtrait le choix. Le membre vote lui-même."
+)
 # How a vote locks its item's row. FOR SHARE lets the voters proceed together; FOR UPDATE would
 # serialise them (bench/votes.py measures both).
 VOTE_LOCK = "FOR SHARE"
@@ -66,22 +78,30 @@ def _locked_session(session: Session) -> Session:
 
 
 @transaction.atomic
-def attendance_set(*, session: Session, member: CommitteeMember, present: bool, by) -> Attendance:
-    """Record whether a member is present (the chair, while the session is convened or open)."""
+def attendance_set(
+    *, session: Session, member: CommitteeMember, present: bool, by, remote: bool | None = None
+) -> Attendance:
+    """Record whether a member is present (the chair, while the session is convened or open)
+    and, with `remote`, whether by phone (None: unchanged; never for an absent member)."""
     require_chair(session, by)
     session = _locked_session(session)
     if not session.is_sitting:
         raise ValidationError("Les présences se notent quand la séance est convoquée ou ouverte.")
     if member.committee_id != session.committee_id:
         raise ValidationError("Cette personne n’est pas membre du comité.")
+    wanted = {"present": present}
+    if remote is not None or not present:
+        wanted["remote"] = bool(remote) and present
     attendance, created = Attendance.objects.get_or_create(
-        session=session, member=member, defaults={"present": present}
+        session=session, member=member, defaults=wanted
     )
-    if not created and attendance.present != present:
-        attendance.present = present
-        attendance.save(update_fields=["present", "updated_at"])
-    elif not created:
+    changed = [name for name, value in wanted.items() if getattr(attendance, name) != value]
+    if not created and not changed:
         return attendance
+    if changed:
+        for name in changed:
+            setattr(attendance, name, wanted[name])
+        attendance.save(update_fields=[*changed, "updated_at"])
     audit(
         action=AuditAction.ATTENDANCE,
         actor=by,
@@ -89,6 +109,7 @@ def attendance_set(*, session: Session, member: CommitteeMember, present: bool, 
         member=member.pk,
         name=member.user.get_full_name() or str(member.user),
         present=present,
+        **({"remote": True} if attendance.remote else {}),
     )
     return attendance
 
@@ -118,29 +139,89 @@ class Quorum:
         return self.present >= self.required
 
 
-def _present_voters(session_id: int):
-    return CommitteeMember.objects.filter(role__in=VOTING_ROLES).filter(
-        Exists(
-            Attendance.objects.filter(session_id=session_id, member=OuterRef("pk"), present=True)
-        )
+def _present(session_id: int, member: str = "pk") -> Exists:
+    return Exists(
+        Attendance.objects.filter(session_id=session_id, member=OuterRef(member), present=True)
+    )
+
+
+def _recused(review_id: int, member: str = "pk") -> Exists:
+    return Exists(Conflict.objects.filter(review_id=review_id, member=OuterRef(member)))
+
+
+def _carrying_proxies(session_id: int):
+    """The session's proxies that carry a vote: the committee's rules allow proxies (read now,
+    so that turning them off leaves the recorded ones unusable) and the holder is a voting
+    member present."""
+    return Proxy.objects.filter(
+        session_id=session_id,
+        session__committee__proxies_allowed=True,
+        holder__role__in=VOTING_ROLES,
+    ).filter(_present(session_id, "holder"))
+
+
+def usable_proxies(review: Review):
+    """The proxies that carry a vote on this item: for the whole session or for this item, the
+    holder present and not recused on it (a recusal is personal: a recused holder casts no vote
+    on the item, their own or another's)."""
+    return (
+        _carrying_proxies(review.session_id)
+        .filter(Q(review__isnull=True) | Q(review_id=review.pk))
+        .exclude(_recused(review.pk, "holder"))
     )
 
 
 def quorum(session: Session, review: Review | None = None) -> Quorum:
-    """Voting members present (and, for one item, not recused on it) against the quorum."""
+    """Voting members present or represented by a present holder (and, for one item, not
+    recused on it) against the quorum. Without an item, only proxies for the whole session
+    count."""
     if review is not None:
         members = eligible_voters(review)
     else:
-        members = _present_voters(session.pk).filter(committee_id=session.committee_id)
+        whole = _carrying_proxies(session.pk).filter(review__isnull=True)
+        members = CommitteeMember.objects.filter(
+            committee_id=session.committee_id, role__in=VOTING_ROLES
+        ).filter(_present(session.pk) | Exists(whole.filter(giver=OuterRef("pk"))))
     return Quorum(present=members.count(), required=session.committee.quorum)
 
 
 def eligible_voters(review: Review):
-    """Voting members present at the session and without a conflict on this item."""
+    """Voting members present at the session, or represented by the holder of a proxy that
+    covers this item, and without a conflict on this item."""
+    represented = Exists(usable_proxies(review).filter(giver=OuterRef("pk")))
     return (
-        _present_voters(review.session_id)
-        .filter(committee_id=review.session.committee_id)
-        .exclude(Exists(Conflict.objects.filter(review_id=review.pk, member=OuterRef("pk"))))
+        CommitteeMember.objects.filter(
+            committee_id=review.session.committee_id, role__in=VOTING_ROLES
+        )
+        .filter(_present(review.session_id) | represented)
+        .exclude(_recused(review.pk))
+    )
+
+
+def _proxy_votable(review: Review, giver: CommitteeMember, holder: CommitteeMember):
+    """The giver, if `holder` may vote in their name on this item: the giver eligible and not
+    present (a giver present votes themselves, the proxy is not used), the proxy usable."""
+    proxies = usable_proxies(review).filter(giver=OuterRef("pk"), holder_id=holder.pk)
+    return (
+        eligible_voters(review)
+        .filter(pk=giver.pk)
+        .exclude(_present(review.session_id))
+        .filter(Exists(proxies))
+    )
+
+
+def _chair_votable(review: Review, member: CommitteeMember, chair: CommitteeMember):
+    """The member, if the chair may enter their vote on this item: the committee's rules allow
+    it, the member is eligible and present by phone, and is not the chair."""
+    by_phone = Attendance.objects.filter(
+        session_id=review.session_id, member=OuterRef("pk"), present=True, remote=True
+    )
+    is_chair = chair.role == MemberRole.CHAIR and chair.pk != member.pk
+    return (
+        eligible_voters(review)
+        .filter(pk=member.pk, committee__chair_votes_allowed=True)
+        .filter(Exists(by_phone))
+        .filter(pk__in=[member.pk] if is_chair else [])
     )
 
 
@@ -195,7 +276,28 @@ def _item_state_for_share(review: Review, member: CommitteeMember) -> tuple[str,
     (SQLite writes one at a time)."""
     eligible = eligible_voters(review).filter(pk=member.pk)
     query = Review.objects.filter(pk=review.pk).annotate(eligible=Exists(eligible))
-    sql, params = query.values_list("status", "eligible", "secret_ballot").query.sql_with_params()
+    status, eligible, secret = _for_share(query, "status", "eligible", "secret_ballot")
+    return status, bool(eligible), bool(secret)
+
+
+def _item_state_for_share_on_behalf(
+    review: Review, member: CommitteeMember, by: CommitteeMember
+) -> tuple[str, str | None, bool]:
+    """Like `_item_state_for_share` for a vote `by` casts in the name of `member`: the item's
+    status, how `by` may vote for them (`VoteMode.PROXY`, `VoteMode.CHAIR` or None) and whether
+    the ballot is secret, in one query, the item locked FOR SHARE."""
+    query = Review.objects.filter(pk=review.pk).annotate(
+        proxy=Exists(_proxy_votable(review, member, by)),
+        chair=Exists(_chair_votable(review, member, by)),
+    )
+    status, proxy, chair, secret = _for_share(query, "status", "proxy", "chair", "secret_ballot")
+    mode = VoteMode.PROXY if proxy else VoteMode.CHAIR if chair else None
+    return status, mode, bool(secret)
+
+
+def _for_share(query, *fields) -> tuple:
+    """These fields of the item's row, the row locked FOR SHARE on PostgreSQL."""
+    sql, params = query.values_list(*fields).query.sql_with_params()
     if connection.vendor == "postgresql":
         sql += f" {VOTE_LOCK} OF " + connection.ops.quote_name(Review._meta.db_table)
     with connection.cursor() as cursor:
@@ -203,7 +305,7 @@ def _item_state_for_share(review: Review, member: CommitteeMember) -> tuple[str,
         row = cursor.fetchone()
     if row is None:
         raise ValidationError("Ce passage n’existe plus.")
-    return row[0], bool(row[1]), bool(row[2])
+    return row
 
 
 def _insert_once(model: type[Vote | Voter], **values) -> int | None:
@@ -232,9 +334,15 @@ def vote_cast(
     amount: Decimal | None = None,
     months: int | None = None,
     comment: str = "",
+    by: CommitteeMember | None = None,
 ) -> Vote | Ballot:
     """An eligible member's vote on the item being voted on: once, never changed. A secret
     ballot writes who voted (`Voter`) apart from what they chose (`Ballot`, returned).
+
+    `by`: another member casts it in `member`'s name, the holder of their proxy (`member`
+    absent, the proxy covering the item, the holder present and not recused) or the chair for a
+    member present by phone (when the committee's rules allow it, never in a secret ballot).
+    The vote is still `member`'s: `vote_once` keeps one per member, whoever sends it.
 
     Three round trips (four for a secret ballot): the item locked FOR SHARE with the member's
     eligibility, the insert (the voter, then the ballot), the audit row. A refusal is raised outside the atomic block, which joins the caller's
@@ -248,36 +356,57 @@ def vote_cast(
     if choice == Outcome.STOP:
         amount = months = None
     with transaction.atomic(savepoint=False):
-        vote, refusal = _cast(review, member, choice, amount, months, comment)
+        vote, refusal = _cast(review, member, choice, amount, months, comment, by=by)
     if refusal is not None:
         raise refusal
     return vote
 
 
-def _cast(review, member, choice, amount, months, comment):
-    status, eligible, secret = _item_state_for_share(review, member)
+def _cast(review, member, choice, amount, months, comment, *, by=None):
+    if by is None:
+        mode = VoteMode.SELF
+        status, eligible, secret = _item_state_for_share(review, member)
+    else:
+        status, mode, secret = _item_state_for_share_on_behalf(review, member, by)
+        eligible = mode is not None
     if status != ReviewStatus.VOTING:
         return None, ValidationError("Le vote sur ce passage n’est pas ouvert.")
+    deadline = review.session.deadline  # a written procedure's, even before its close job runs
+    if deadline is not None and timezone.now() >= deadline:
+        return None, ValidationError("La date limite du vote écrit est passée.")
+    if not eligible and by is not None:
+        return None, PermissionDenied(ON_BEHALF_REFUSED)
     if not eligible:
         return None, PermissionDenied(
             "Seuls les membres votants présents et sans conflit d’intérêts votent sur ce passage."
         )
+    if mode == VoteMode.CHAIR and secret:
+        return None, ValidationError(CHAIR_SECRET_REFUSED)
     cast_at = timezone.now()
     choices = {"choice": choice, "amount": amount, "months": months, "comment": comment}
+    # Who sent it, when not the member (the holder, the chair): on the vote, or on the voter
+    # of a secret ballot (the ballot names nobody).
+    sent = {"mode": mode, "cast_by": by.pk} if by is not None else {}
     if secret:
-        voted = _insert_once(Voter, review=review.pk, member=member.pk, cast_at=cast_at)
+        voted = _insert_once(Voter, review=review.pk, member=member.pk, cast_at=cast_at, **sent)
         vote = Ballot.objects.create(review=review, **choices) if voted else None
     else:
-        vote = Vote(review=review, member=member, cast_at=cast_at, **choices)
-        vote.pk = _insert_once(Vote, review=review.pk, member=member.pk, cast_at=cast_at, **choices)
+        vote = Vote(review=review, member=member, cast_at=cast_at, mode=mode, cast_by=by, **choices)
+        vote.pk = _insert_once(
+            Vote, review=review.pk, member=member.pk, cast_at=cast_at, **choices, **sent
+        )
         vote = vote if vote.pk else None
     if vote is None:
         return None, ValidationError(ALREADY_VOTED)
     detail = {"member": member.pk}
+    if by is not None:
+        name = member.user.get_full_name() or member.user.email
+        detail |= {"name": name, "mode": mode, "cast_by": by.pk}
     if not secret:
         detail |= {"choice": choice, "amount": str(amount) if amount is not None else None}
         detail["months"] = months
-    audit(action=AuditAction.VOTE_CAST, actor=member.user, review=review, **detail)
+    actor = member.user if by is None else by.user
+    audit(action=AuditAction.VOTE_CAST, actor=actor, review=review, **detail)
     return vote, None
 
 
@@ -286,11 +415,20 @@ def vote_close(*, review: Review, by) -> Review:
     """The chair closes the vote: it waits for the votes being written (their FOR SHARE lock),
     and every vote after this is refused."""
     require_chair(review.session, by)
+    return _close(review, by=by)
+
+
+def _close(review: Review, *, by, reason: str = "", quorum_of_votes: bool = False) -> Review:
+    """Close the vote and freeze its tally; `by` None for the system (a written procedure's
+    deadline or last vote, with its `reason`). `quorum_of_votes`: no outcome unless at least
+    the quorum fixed at opening voted (a written procedure)."""
     locked = Review.objects.select_for_update(of=("self",)).get(pk=review.pk)
     if locked.status != ReviewStatus.VOTING:
         raise ValidationError("Seul un vote ouvert peut être clos.")
     locked.status, locked.vote_closed_at = ReviewStatus.VOTED, timezone.now()
     result = tally(locked)
+    if quorum_of_votes and result.cast < (locked.quorum or 0):
+        result.outcome = result.median_amount = result.median_months = None
     locked.tally = result.data()  # frozen: what the record shows from now on
     locked.save(update_fields=["status", "vote_closed_at", "tally"])
     review.status, review.vote_closed_at, review.tally = (
@@ -305,6 +443,7 @@ def vote_close(*, review: Review, by) -> Review:
         counts=result.counts,
         abstentions=result.abstentions,
         outcome=result.outcome or "",
+        **({"reason": reason} if reason else {}),
     )
     return review
 

@@ -2,10 +2,10 @@
 committees: the block comes from this inclusion tag)."""
 
 from django import template
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from ..enums import VOTING_ROLES
+from ..enums import VOTING_ROLES, SessionKind, SessionStatus
 from ..models import CommitteeMember, Session
 
 register = template.Library()
@@ -21,7 +21,11 @@ def my_sessions(context) -> dict:
         "role"
     )[:1]
     sessions = list(
-        Session.objects.upcoming(today=timezone.localdate())
+        # The sessions to come, and the written procedures under way (opened in the past).
+        Session.objects.filter(
+            Q(starts_at__date__gte=timezone.localdate()) | Q(kind=SessionKind.WRITTEN)
+        )
+        .exclude(status=SessionStatus.CLOSED)
         .annotate(my_role=Subquery(role))
         .filter(my_role__isnull=False)
         .select_related("committee")

@@ -44,6 +44,10 @@ PAGES = {
     "sponsor": lambda p: p["sponsor"].get_absolute_url(),
     "sync": lambda p: reverse("startups:sync"),
     "member-proposals": lambda p: reverse("startups:proposals"),
+    "legal-notice": lambda p: reverse("legal-notice"),
+    "accessibility": lambda p: reverse("accessibility"),
+    "personal-data": lambda p: reverse("personal-data"),
+    "site-map": lambda p: reverse("site-map"),
 }
 
 

@@ -541,8 +541,9 @@ def test_secret_ballot_minutes_give_counts_only(client, session, startup, chair)
 
 
 # session and user (2), savepoint and release (2), access (3), attendance, items, decisions,
-# objectives, votes, conflicts of interest (6), the header's navigation (1)
-MINUTES_QUERIES = 15
+# objectives, votes, conflicts of interest, questions to the teams, proxies (8), the header's
+# navigation (1)
+MINUTES_QUERIES = 17
 
 
 def test_minutes_query_count_is_pinned_with_1_and_10_items(client, review, chair, session):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from lxml import html as lxml_html
 from pypdf import PdfReader
 
+from comite.french import de
 from committees.documents import services as documents
 from committees.documents.dossiers import dossier_html, minutes_html, pack_title
 from committees.documents.pdf import render
@@ -315,7 +316,7 @@ def test_a_failed_dossier_fails_its_pack_and_a_retry_finishes_it(
         pack = document_request(session=session, kind=PACK, by=staff)
     pack.refresh_from_db()
     assert pack.status == DocumentStatus.FAILED
-    assert pack.error == "Dossier de Aides Jeunes : ValueError : données incohérentes"
+    assert pack.error == "Dossier d’Aides Jeunes : ValueError : données incohérentes"
 
     monkeypatch.undo()
     with django_capture_on_commit_callbacks(execute=True):
@@ -525,8 +526,8 @@ def test_teams_do_not_make_documents(made, client, intrapreneur, session, agenda
     )
     assert response.status_code == 403
     page = client.get(reverse("committees:session", args=[session.pk])).content.decode()
-    assert "Dossier de " + agenda[0].startup.name in page
-    assert "Dossier de " + agenda[1].startup.name not in page
+    assert "Dossier " + de(agenda[0].startup.name) in page
+    assert "Dossier " + de(agenda[1].startup.name) not in page
     assert "Produire" not in page
 
 

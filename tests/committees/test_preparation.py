@@ -411,8 +411,8 @@ def grow(session, n):
     [
         ("voter", "session-prepare", 17),
         ("staff", "session-prepare", 15),
-        ("voter", "review-prepare", 20),
-        ("staff", "review-prepare", 19),
+        ("voter", "review-prepare", 21),
+        ("staff", "review-prepare", 20),
     ],
 )
 def test_pages_take_a_fixed_number_of_queries(
@@ -423,7 +423,8 @@ def test_pages_take_a_fixed_number_of_queries(
     Each page: session, user, savepoint and release (4), the header's links (1 or 2), the session
     and the person's roles (4), the agenda (1), the proposed recusals (4); then the list: the
     reports (1) and a voter's grids and conflicts (2); one item: the report, its version and
-    sections (3), the voter's grid (1), the conflicts (1), who may open the report's page (1)."""
+    sections (3), the voter's grid (1), the conflicts (1), who may open the report's page (1),
+    the questions to the team (1)."""
     submitted_report(startup, intrapreneur)
     assessment_save(review=review, member=voter, scores=SCORES, notes="", by=voter.user)
     client.force_login(people[persona])

@@ -256,7 +256,7 @@ def metrics_for(startup, n):
 # The report pages: 21 with who funds the current round.
 @pytest.mark.parametrize(
     ("page", "queries"),
-    [("startup-reports", 12), ("report-edit", 21), ("report", 21)],
+    [("startup-reports", 13), ("report-edit", 21), ("report", 21)],
 )
 def test_pages_take_a_fixed_number_of_queries(client, draft, startup, intrapreneur, page, queries):
     """The same count with 1 metric and 10, one section saved and all of them."""

@@ -398,9 +398,9 @@ def test_an_htmx_action_swaps_in_the_board_of_a_fresh_page(client, live):
 
 
 # Session and user, savepoint, the session and its roles (3), items, members, attendance,
-# conflicts, votes, voters and ballots of secret ballots, release: the same with 1 item as with 10. The page adds what the layout's
+# conflicts, votes, voters and ballots of secret ballots, the members' questions, release: the same with 1 item as with 10. The page adds what the layout's
 # header needs (1 query, pinned by the layout's own tests), the same whatever the agenda.
-QUERIES = {"session-live": 16, "session-live-board": 15}
+QUERIES = {"session-live": 17, "session-live-board": 16}
 
 
 @pytest.mark.parametrize("view", QUERIES)

@@ -31,8 +31,12 @@ QUERIES = {
     # + its disagreements with beta.gouv.fr that this person sees (its incubator's staff)
     "startup": 18,
     "incubator": 10,
-    "sponsor": 11,  # + the last decisions on the startups it funds
-    "home": 12,  # + the "Mes séances" block (committees tag `my_sessions`), last decisions
+    # + the last decisions on the startups it funds; + whether this person sets its purchasing
+    # addresses (committees/sessions/views_orders.py)
+    "sponsor": 12,
+    # + the "Mes séances" block (committees tag `my_sessions`), last decisions; + the
+    # organisations this person represents (links to their portfolios)
+    "home": 13,
 }
 
 

@@ -3,6 +3,7 @@ from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Q
 
 from accounts.models import User
 from startups.enums import TeamRole
@@ -61,6 +62,13 @@ class Command(BaseCommand):
             IncubatorStaff.objects.get_or_create(user=staff, incubator=incubator)
         if organisation := Organisation.objects.filter(slug=DEMO_SPONSOR).first():
             SponsorRepresentative.objects.get_or_create(user=sponsor, organisation=organisation)
+        # The demo sponsors' purchasing teams: an address of the reserved `.example` domain,
+        # so a demo decision's notice reaches nobody.
+        for demo in Organisation.objects.filter(
+            Q(slug=DEMO_SPONSOR) | Q(sponsored_startups__slug=DEMO_STARTUP), purchasing_emails=""
+        ).distinct():
+            demo.purchasing_emails = f"achats-{demo.slug}@demo.comite.example"
+            demo.save(update_fields=["purchasing_emails"])
         if startup := Startup.objects.filter(slug=DEMO_STARTUP).first():
             TeamMembership.objects.get_or_create(
                 user=intrapreneur, startup=startup, defaults={"role": TeamRole.INTRAPRENEUR}
