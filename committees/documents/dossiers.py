@@ -471,6 +471,16 @@ def minutes_html(session: Session) -> str:
     recorded = {member.pk for member in context["present"] + context["absent"]}
     members = committee.members.select_related("user").order_by("role", "user__last_name", "id")
     voters_present = [m for m in context["present"] if m.role in VOTING_ROLES]
+    # Represented for the whole session by a voting member present: they count in the quorum.
+    present_ids = {m.pk for m in voters_present}
+    represented = {
+        proxy.giver_id
+        for proxy in context["proxies"]
+        if proxy.review_id is None
+        and proxy.holder_id in present_ids
+        and proxy.giver_id not in present_ids
+        and committee.proxies_allowed
+    }
     # The rules fixed when the first vote opened; the committee's own before any vote.
     voted = [item.review for item in context["items"] if item.review.majority]
     rules = voted[0] if voted else committee
@@ -485,8 +495,9 @@ def minutes_html(session: Session) -> str:
             "unrecorded": [m for m in members if m.pk not in recorded],
             "quorum": {
                 "present": len(voters_present),
+                "represented": len(represented),
                 "required": rules.quorum,
-                "reached": len(voters_present) >= rules.quorum,
+                "reached": len(voters_present) + len(represented) >= rules.quorum,
             },
             "majority": rules.get_majority_display(),
             "secret": rules.secret_ballot,

@@ -508,6 +508,9 @@ def test_the_minutes_list_the_proxies_and_the_votes_in_someones_name(client, ses
     for content in (" ".join(minutes.split()), " ".join(minutes_html(session).split())):
         assert "Alice Test a donné procuration à Bob Test pour toute la séance" in content
         assert "Bob Test au nom de Alice Test" in content
+    assert "et 1 représenté par procuration pour un quorum" in " ".join(
+        minutes_html(session).split()
+    )
 
 
 def test_the_holder_absent_or_no_longer_a_voter_carries_no_vote(session, people):

@@ -7,7 +7,13 @@ from lxml import html as lxml_html
 from startups.dates import add_months
 from startups.enums import Lifecycle
 from startups.models import Phase, Startup
-from tests.factories import OrganisationFactory, StartupFactory, UserFactory, factory_round
+from tests.factories import (
+    CommitteeMemberFactory,
+    OrganisationFactory,
+    StartupFactory,
+    UserFactory,
+    factory_round,
+)
 from tests.utils import TODAY, days_from_today, get_page
 
 PAGES = {
@@ -205,6 +211,9 @@ def test_home_per_role(client, staff, sponsor, intrapreneur, outsider, startup):
     assert list(client.get(reverse("home")).context["team_startups"]) == [startup]
     client.force_login(outsider)
     assert "aucune startup" in client.get(reverse("home")).content.decode()
+    # A committee's voting member with no other role belongs to something: their committee.
+    CommitteeMemberFactory(user=outsider)
+    assert "aucune startup" not in client.get(reverse("home")).content.decode()
 
 
 def test_committee_due_date_rules(db):
