@@ -7,6 +7,12 @@ in a fixed number of queries, whatever the number of startups (one per table, th
 subquery); the figures come from the pure functions of `metrics` (`figures.round_spent`,
 `figures.objective_status`, `analytics.gather_facts`).
 
+Speed (500 startups, `docs/benchmark.md`): what the totals, the sort and the filters need is
+computed for every startup, once (the totals are fields, not properties summed by the
+template); the rest (cost per impact) only for the rows shown. Rounds are read as plain values
+(`Round`, not model instances), the organisation's part of each by an index subquery, the day
+of a session in SQL (the local day), and an objective's last value by one subquery.
+
 Decisions, also said on the page:
 - budget year: the calendar year; a round's amount is split across the years it covers pro
   rata of its days;
@@ -26,11 +32,11 @@ Decisions, also said on the page:
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
-from django.db.models import Exists, F, OuterRef, Subquery, Sum
-from django.utils import timezone
+from django.db.models import Count, Exists, F, OuterRef, Subquery, Sum
+from django.db.models.functions import TruncDate
 
 from metrics.analytics import (
     bar_chart,
@@ -79,11 +85,31 @@ def year_shares(start: datetime.date, end: datetime.date, amount: Decimal) -> di
     return shares
 
 
+@dataclass(slots=True)
+class Round:
+    """What the page reads of a funding round (a model instance per round costs twice as
+    much), with the organisation's contributions to it (`own`) and whether anyone contributes."""
+
+    pk: int
+    startup_id: int
+    label: str
+    source: str
+    start: datetime.date
+    end: datetime.date
+    amount_granted: Decimal
+    amount_spent: Decimal | None
+    order_sent_on: datetime.date | None
+    own: Decimal | None
+    contributed: bool
+
+    order_is_late = FundingRound.order_is_late  # the model's rule, as it stands
+
+
 @dataclass
 class RoundLine:
     """One round of a funded startup, with the organisation's part of it."""
 
-    round: FundingRound
+    round: Round
     share: Decimal  # what the organisation puts in
     spent: Decimal | None
     to_pay: Decimal  # the organisation's part of what is still to pay
@@ -147,6 +173,15 @@ class Row:
         return self.count(None)
 
     @property
+    def objectives_summary(self) -> str:
+        """ "1 atteint, 2 manqués, 0 en cours" (in Python: three filters a cell cost more)."""
+        met, missed = self.objectives_met, self.objectives_missed
+        return (
+            f"{met} atteint{plural(met)}, {missed} manqué{plural(missed)}, "
+            f"{self.objectives_pending} en cours"
+        )
+
+    @property
     def at_risk(self) -> bool:
         return bool(self.risks)
 
@@ -169,13 +204,18 @@ class Portfolio:
     at_risk: int
 
 
-def organisation_share(round_, sponsors: set[int], organisation_id: int):
+def plural(count: int) -> str:
+    return "" if count == 1 else "s"  # as the `pluralize` filter
+
+
+def organisation_share(round_: Round, startup: Startup) -> Decimal:
     """What the organisation puts in a round: its contributions (`own`, annotated); the whole
-    round shared equally among the startup's sponsors when no one contributes to it."""
+    round shared equally among the startup's sponsors when no one contributes to it
+    (`sponsored` and `sponsor_count`, annotated)."""
     if round_.contributed:
         return round_.own or ZERO
-    if organisation_id in sponsors:
-        return round_.amount_granted / len(sponsors)
+    if startup.sponsored:
+        return round_.amount_granted / startup.sponsor_count
     return ZERO
 
 
@@ -191,11 +231,11 @@ def objective_rows(decision, today: datetime.date) -> list[dict]:
                 target=target,
                 due_on=due_on,
                 direction=direction,
-                monthly={month: value} if month else {},
+                monthly={} if value is None else {due_on: value},  # its last value by then
                 today=today,
             ),
         }
-        for pk, target, due_on, direction, month, value in decision.objectives
+        for pk, target, due_on, direction, value in decision.objectives
     ]
 
 
@@ -244,6 +284,7 @@ def sponsor_portfolio(
     elif status == "sorties":
         startups = startups.filter(is_active=False)
     semester = last_full_semester(today)
+    sponsors = Startup.sponsors.through.objects.filter(startup_id=OuterRef("pk")).order_by()
     startup_rows = list(
         startups.only(
             "slug",
@@ -253,25 +294,23 @@ def sponsor_portfolio(
             "is_active",
             "committee_due_on",
         )
-        .annotate(incubator_title=F("incubator__title"))  # no incubator object per startup
+        .annotate(
+            incubator_title=F("incubator__title"),  # no incubator object per startup
+            # How many sponsors share a round no one contributes to, and whether it is one.
+            sponsor_count=Subquery(
+                sponsors.values("startup_id").annotate(count=Count("pk")).values("count")
+            ),
+            sponsored=Exists(sponsors.filter(organisation=organisation)),
+        )
         .order_by("name", "pk")
     )
     # A subquery, not a list of ids: Django prepares each id of a list on its own (60 ms for
     # 500 ids in 11 queries), PostgreSQL reads the subquery once.
     scope = startups.values("pk")
     contributions = Contribution.objects.filter(funding_round_id=OuterRef("pk")).order_by()
-    rounds = list(
-        FundingRound.objects.filter(startup_id__in=scope)
-        .only(
-            "startup_id",
-            "label",
-            "source",
-            "start",
-            "end",
-            "amount_granted",
-            "amount_spent",
-            "order_sent_on",
-        )
+    rounds = [
+        Round(*values)
+        for values in FundingRound.objects.filter(startup_id__in=scope)
         # The organisation's contributions to each round, and whether anyone contributes: one
         # index lookup per round, not a join of every contribution then a GROUP BY.
         .annotate(
@@ -283,15 +322,9 @@ def sponsor_portfolio(
             ),
             contributed=Exists(contributions),
         )
+        .values_list(*(each.name for each in fields(Round)))
         .order_by("start", "pk")
-    )
-    sponsors = defaultdict(set)
-    for startup_id, organisation_id in (
-        Startup.sponsors.through.objects.filter(startup_id__in=scope)
-        .values_list("startup_id", "organisation_id")
-        .order_by()
-    ):
-        sponsors[startup_id].add(organisation_id)
+    ]
     lines = list(
         BudgetLine.objects.filter(startup_id__in=scope)
         .only("startup_id", "year", "half", "nature", "paid")
@@ -302,30 +335,29 @@ def sponsor_portfolio(
         lines_of[line.startup_id].append(line)
     in_force = Decision.objects.filter(review__startup_id__in=scope, correction__isnull=True)
     decisions = {}
-    for pk, outcome, startup_id, starts_at in in_force.values_list(
-        "pk", "outcome", "review__startup_id", "review__session__starts_at"
-    ).order_by("review__session__starts_at", "pk"):
+    for pk, outcome, startup_id, decided_on in (
+        in_force.annotate(decided_on=TruncDate("review__session__starts_at"))  # local day
+        .values_list("pk", "outcome", "review__startup_id", "decided_on")
+        .order_by("review__session__starts_at", "pk")
+    ):
         decisions[startup_id] = LastDecision(  # the latest wins
-            pk=pk, outcome=outcome, decided_on=timezone.localtime(starts_at).date()
+            pk=pk, outcome=outcome, decided_on=decided_on
         )
     latest = {decision.pk: decision for decision in decisions.values()}
-    # What `objective_status` reads of a metric: its last value by the objective's due month.
+    # What `objective_status` reads of a metric: its last value by the objective's due month
+    # (a value is never null: none means no value by then).
     known = Measurement.objects.filter(
         metric_id=OuterRef("objective__metric_id"), month__lte=OuterRef("objective__due_on")
     ).order_by("-month")
     for decision_id, *objective in (
         Decision.objectives.through.objects.filter(decision__in=in_force)
-        .annotate(
-            known_month=Subquery(known.values("month")[:1]),
-            known_value=Subquery(known.values("value")[:1]),
-        )
+        .annotate(known_value=Subquery(known.values("value")[:1]))
         .values_list(
             "decision_id",
             "objective_id",
             "objective__target",
             "objective__due_on",
             "objective__metric__direction",
-            "known_month",
             "known_value",
         )
         .order_by("objective__due_on", "objective_id")
@@ -333,14 +365,15 @@ def sponsor_portfolio(
         if decision_id in latest:
             latest[decision_id].objectives.append(objective)
     sessions = {}
-    for startup_id, starts_at in (
+    for startup_id, session_on in (
         Review.objects.filter(
             startup_id__in=scope, session__in=Session.objects.upcoming(today=today)
         )
-        .values_list("startup_id", "session__starts_at")
+        .annotate(session_on=TruncDate("session__starts_at"))
+        .values_list("startup_id", "session_on")
         .order_by("-session__starts_at")
     ):
-        sessions[startup_id] = timezone.localtime(starts_at).date()  # the earliest wins
+        sessions[startup_id] = session_on  # the earliest wins
     reported = set(
         SemesterReport.objects.filter(startup_id__in=scope, semester=semester.key)
         .exclude(status=ReportStatus.DRAFT)
@@ -352,7 +385,7 @@ def sponsor_portfolio(
     per_year: dict[int, Decimal] = defaultdict(Decimal)
     for round_ in rounds:
         row = rows[round_.startup_id]
-        share = organisation_share(round_, sponsors[round_.startup_id], organisation.pk)
+        share = organisation_share(round_, row.startup)
         spent = round_spent(round_, lines_of[round_.startup_id])
         left = max(round_.amount_granted - (spent or ZERO), ZERO)
         by_year = year_shares(round_.start, round_.end, share)

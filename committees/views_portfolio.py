@@ -31,8 +31,11 @@ class PortfolioForm(DsfrBaseForm):
     tri = forms.ChoiceField(label="Trier par", required=False, choices=list(SORTS.items()))
     risque = forms.BooleanField(label="À risque seulement", required=False)
 
-    def __init__(self, *args, today, incubators, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data, *, today, incubators, **kwargs):
+        # The year shown when the URL names none: this year's, in the select as in the totals.
+        data = data.copy()
+        data.setdefault("annee", str(today.year))
+        super().__init__(data, **kwargs)
         years = range(today.year - YEARS_BACK, today.year + YEARS_AHEAD + 1)
         self.fields["annee"].choices = [(year, str(year)) for year in reversed(years)]
         self.fields["incubateur"].choices = [("", "Tous"), *incubators]
