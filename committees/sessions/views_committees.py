@@ -90,7 +90,8 @@ class MemberForm(DsfrBaseForm):
             "invalid": "Adresse électronique invalide.",
         },
     )
-    role = forms.ChoiceField(label="Rôle", choices=MemberRole.choices)
+    # Most members added are sponsors' voting representatives; a committee has one chair.
+    role = forms.ChoiceField(label="Rôle", choices=MemberRole.choices, initial=MemberRole.VOTER)
     organisation = forms.ModelChoiceField(
         label="Organisation représentée",
         queryset=Organisation.objects.all(),

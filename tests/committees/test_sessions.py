@@ -481,6 +481,9 @@ def test_creating_a_session_in_the_past_is_refused_in_french(client, session, st
 def test_managers_add_members_by_email(client, session, staff, sponsor, sponsor_organisation):
     client.force_login(staff)
     url = reverse("committees:member-add", args=[session.committee.pk])
+    page = client.get(reverse("committees:committee", args=[session.committee.pk])).text
+    # A new member is a sponsor's voting representative unless chosen otherwise, never the chair.
+    assert f'<option value="{MemberRole.VOTER}" selected>' in page
     response = client.post(url, {"email": "personne@nulle.part", "role": MemberRole.VOTER})
     assert response.status_code == 422
     assert "Aucun compte Comité n’a cette adresse." in response.content.decode()
