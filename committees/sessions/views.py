@@ -223,9 +223,11 @@ def session_context(request, session, roles) -> dict:
         "ends_at": session.starts_at + datetime.timedelta(minutes=agenda_minutes(reviews)),
         "members": list(session.committee.members.select_related("user", "organisation")),
         "documents": session_slots(request, session, roles, reviews),
+        # Only what this person may open: a team on the agenda prepares nothing.
         "links": {
             name: link(name, session.pk)
             for name in ("session-live", "session-prepare", "session-minutes")
+            if name != "session-prepare" or roles.voter or roles.manager
         },
     }
     context |= proxies_context(session, roles)

@@ -561,3 +561,19 @@ def test_a_startup_added_goes_last_even_after_a_gap_in_positions(session, staff,
     )
     assert added.position == 8
     assert [r.startup for r in session.reviews.order_by("position")][-1] == added.startup
+
+
+@pytest.mark.parametrize("status", ["planned", "convened"])
+def test_a_team_on_the_agenda_sees_only_links_it_may_open(client, session, intrapreneur, status):
+    """A team reads the session it is on, nothing of its committee: no dead link."""
+    if status == "convened":
+        session_convene(session=session, by=UserFactory(staff_of=session.committee.incubator))
+    client.force_login(intrapreneur)
+    page = client.get(reverse("committees:session", args=[session.pk])).text
+    main = page[page.index('<main id="content"') : page.index("</main>")]
+    links = set(re.findall(r'href="(/[^"#]*)"', main))
+    assert reverse("committees:session-prepare", args=[session.pk]) not in links
+    assert reverse("committees:committee", args=[session.committee.pk]) not in links
+    assert reverse("committees:sessions") not in links
+    for link in links:
+        assert client.get(link).status_code == 200, link
