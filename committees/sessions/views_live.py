@@ -87,6 +87,8 @@ class Item:
     voter_names: list = field(default_factory=list)
     ballots: list = field(default_factory=list)  # the votes `me` casts in others' names
     questions: list = field(default_factory=list)
+    recused: bool = False  # the person looking is recused on it
+    quorum_short: bool = False  # the recusals leave fewer voters than the quorum
 
 
 def cast_label(row, by_id) -> str:
@@ -206,12 +208,18 @@ def board_context(request, session, roles, *, form=None, preserve=True, notice=N
             and (review.pk, giver) not in conflicts
         ]
         item.eligible |= {giver for giver, _ in carried}
+        item.quorum_short = (
+            session.is_open
+            and review.status == ReviewStatus.PENDING
+            and len(item.eligible) < committee.quorum
+        )
         item.votes = [vote for vote in votes if vote.review_id == review.pk]
         item.questions = [q for q in questions if q.review_id == review.pk]
         cast = [v for v in voters if v.review_id == review.pk] if item.secret else item.votes
         item.voters = [by_id[row.member_id] for row in cast]
         item.voter_names = [cast_label(row, by_id) for row in cast]
         if me is not None:
+            item.recused = (review.pk, me.pk) in conflicts
             item.voted = any(row.member_id == me.pk for row in cast)
             item.can_vote = review.status == ReviewStatus.VOTING and me.pk in item.eligible
             if review.status == ReviewStatus.VOTING:

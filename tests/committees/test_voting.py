@@ -171,6 +171,27 @@ def test_recused_members_neither_vote_nor_count(voting, seat):
     assert tally(review).eligible == 2
 
 
+def test_an_item_says_when_recusals_break_its_quorum_and_the_recused_are_told(
+    client, live, seat, sponsor
+):
+    session, review = live["session"], live["review"]
+    session.committee.quorum = 3
+    session.committee.save(update_fields=["quorum"])
+    client.force_login(sponsor)
+    board = client.get(url("session-live-board", session)).text
+    assert "Quorum non atteint sur ce passage" not in board  # three voters present
+    Conflict.objects.create(review=review, member=seat, reason="Son administration porte")
+    board = " ".join(client.get(url("session-live-board", session)).text.split())
+    assert (
+        "Quorum non atteint sur ce passage</strong> : 2 membres votants sans déport sur 3" in board
+    )
+    assert "Vous êtes déporté·e sur ce passage" in board
+    client.force_login(live["chair"])
+    board = client.get(url("session-live-board", session)).text
+    assert "Quorum non atteint sur ce passage" in board
+    assert "Vous êtes déporté·e" not in board
+
+
 def test_absent_and_non_voting_members_do_not_vote(voting):
     observer = CommitteeMemberFactory(committee=voting["session"].committee, role="observer")
     attendance_set(session=voting["session"], member=observer, present=True, by=voting["chair"])
