@@ -246,6 +246,11 @@ class Session(models.Model):
     def __str__(self):
         return f"{self.committee} — {timezone.localtime(self.starts_at):%d/%m/%Y}"
 
+    @property
+    def kind_noun(self) -> str:
+        """ "Séance" or "Procédure écrite", to start a sentence: "Procédure écrite close le …"."""
+        return "Procédure écrite" if self.kind == SessionKind.WRITTEN else "Séance"
+
     # The session's workflow: planned → convened → open → closed, each step stamped.
     TRANSITIONS = {
         SessionStatus.CONVENED: (SessionStatus.PLANNED,),

@@ -387,7 +387,8 @@ def test_decision_funding_round_and_minutes_as_for_a_session(
     client.force_login(chair)
     page = client.get(reverse("committees:session-minutes", args=[written.session_id]))
     html = page.content.decode()
-    assert "procédure écrite du" in html and "date limite" in html
+    assert "procédure écrite du" in html and "(date limite : " in html and " , " not in html
+    assert "Procédure écrite close le" in html and "Séance close" not in html
     assert "Membres votants consultés par écrit" in html
     assert any("Relevé de décisions" in message.subject for message in mail.outbox)
 
