@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from accounts.editing import StaleEdit, digest
 from accounts.models import normalize_email
 
 from .models import Organisation
@@ -136,8 +137,22 @@ def purchasing_emails_clean(text: str) -> str:
 
 
 @transaction.atomic
-def purchasing_emails_set(*, organisation: Organisation, text: str) -> Organisation:
-    """Record the purchasing team's addresses of an organisation (checked, normalised)."""
-    organisation.purchasing_emails = purchasing_emails_clean(text)
-    organisation.save(update_fields=["purchasing_emails"])
-    return organisation
+def purchasing_emails_loaded(organisation: Organisation) -> str:
+    """What the form carries of the addresses it shows, to refuse a save over a colleague's."""
+    return digest(organisation.purchasing_emails)
+
+
+@transaction.atomic
+def purchasing_emails_set(*, organisation: Organisation, text: str, loaded: str) -> Organisation:
+    """Record the purchasing team's addresses of an organisation (checked, normalised), unless
+    someone changed them since the form was shown (`loaded`): then nothing is saved."""
+    emails = purchasing_emails_clean(text)
+    current = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if loaded != purchasing_emails_loaded(current):
+        raise StaleEdit(
+            "Quelqu’un a modifié ces adresses pendant que vous les éditiez : les vôtres n’ont "
+            "pas été enregistrées. Voici les adresses enregistrées ; reprenez votre saisie."
+        )
+    current.purchasing_emails = emails
+    current.save(update_fields=["purchasing_emails"])
+    return current

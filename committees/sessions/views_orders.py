@@ -17,7 +17,12 @@ from startups.access import (
 )
 from startups.enums import FundingSource
 from startups.models import FundingRound, IncubatorStaff
-from startups.orders import order_deadline, order_window, purchasing_emails_set
+from startups.orders import (
+    order_deadline,
+    order_window,
+    purchasing_emails_loaded,
+    purchasing_emails_set,
+)
 
 from .purchasing import (
     NO_CONTACT,
@@ -42,6 +47,15 @@ class PurchasingForm(DsfrBaseForm):
         help_text="Une adresse par ligne. Elles reçoivent l’avis de chaque décision d’un comité "
         "qui accorde un financement à une startup de ce sponsor.",
     )
+    loaded = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+def saved_addresses(organisation) -> dict:
+    """The form's values for the addresses as they are saved now."""
+    return {
+        "purchasing_emails": organisation.purchasing_emails,
+        "loaded": purchasing_emails_loaded(organisation),
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -49,15 +63,22 @@ def purchasing_contacts(request, slug):
     """The purchasing addresses of a sponsor, set by the staff of an incubator following one
     of its startups (and superusers)."""
     organisation = get_organisation_for_purchasing(request, slug)
-    form = PurchasingForm(
-        request.POST or None, initial={"purchasing_emails": organisation.purchasing_emails}
-    )
+    form = PurchasingForm(request.POST or None, initial=saved_addresses(organisation))
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
             purchasing_emails_set(
-                organisation=organisation, text=form.cleaned_data["purchasing_emails"]
+                organisation=organisation,
+                text=form.cleaned_data["purchasing_emails"],
+                loaded=form.cleaned_data["loaded"],
             )
+        except StaleEdit as stale:
+            # The form shows the addresses as they are now, with the refusal.
+            organisation.refresh_from_db()
+            form = PurchasingForm(saved_addresses(organisation))
+            form.full_clean()
+            form.add_error(None, stale)
+            status = 409
         except ValidationError as error:
             add_errors(form, error)
             status = 400

@@ -2,6 +2,7 @@
 order window of December and January."""
 
 import datetime
+import re
 from decimal import Decimal
 from io import StringIO
 
@@ -187,7 +188,9 @@ def test_the_purchasing_form_names_the_bad_line_and_saves_nothing(
 ):
     client.force_login(staff)
     url = reverse("committees:purchasing-contacts", args=[sponsor_organisation.slug])
-    response = client.post(url, {"purchasing_emails": f"{ACHATS}\npas-une-adresse\n"})
+    response = client.post(
+        url, {"purchasing_emails": f"{ACHATS}\npas-une-adresse\n", "loaded": loaded(url, client)}
+    )
     assert response.status_code == 400
     assert "Ligne 2 : « pas-une-adresse » n’est pas une adresse électronique valide." in text(
         response
@@ -203,11 +206,39 @@ def test_staff_set_the_purchasing_addresses_from_the_sponsor_page(
     sponsor_page = reverse("startups:sponsor", args=[sponsor_organisation.slug])
     url = reverse("committees:purchasing-contacts", args=[sponsor_organisation.slug])
     assert url in client.get(sponsor_page).content.decode()
-    response = client.post(url, {"purchasing_emails": f"Achats@DGFiP.gouv.fr\n{ACHATS}"})
+    response = client.post(
+        url, {"purchasing_emails": f"Achats@DGFiP.gouv.fr\n{ACHATS}", "loaded": loaded(url, client)}
+    )
     assert response.url == sponsor_page
     sponsor_organisation.refresh_from_db()
     assert sponsor_organisation.purchasing_addresses == [ACHATS]
     assert ACHATS in text(client.get(sponsor_page))
+
+
+def loaded(url, client) -> str:
+    """The hidden `loaded` value of the purchasing form, as the page renders it."""
+    page = client.get(url).content.decode()
+    return re.search(r'name="loaded" value="([^"]*)"', page).group(1)
+
+
+def test_two_colleagues_saving_the_addresses_at_once_never_lose_one(
+    client, staff, startup, sponsor_organisation
+):
+    """The second save, over addresses the first changed, is refused and shows them."""
+    client.force_login(staff)
+    url = reverse("committees:purchasing-contacts", args=[sponsor_organisation.slug])
+    first = second = loaded(url, client)
+    assert client.post(url, {"purchasing_emails": ACHATS, "loaded": first}).status_code == 302
+    response = client.post(url, {"purchasing_emails": "commandes@dgfip.gouv.fr", "loaded": second})
+    assert response.status_code == 409
+    assert "Quelqu’un a modifié ces adresses pendant que vous les éditiez" in text(response)
+    assert ACHATS in text(response)
+    sponsor_organisation.refresh_from_db()
+    assert sponsor_organisation.purchasing_addresses == [ACHATS]
+    # A POST that does not say what it loaded saves nothing either.
+    assert client.post(url, {"purchasing_emails": "x@dgfip.gouv.fr"}).status_code == 409
+    sponsor_organisation.refresh_from_db()
+    assert sponsor_organisation.purchasing_addresses == [ACHATS]
 
 
 @pytest.mark.parametrize("persona", ["team", "sponsor", "other_staff"])
