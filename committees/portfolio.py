@@ -38,6 +38,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Exists, F, OuterRef, Subquery, Sum
 from django.db.models.functions import TruncDate
+from django.template.defaultfilters import floatformat
 
 from comite.lookups import AnyOf
 from metrics.analytics import (
@@ -200,14 +201,42 @@ class Row:
     def objectives_pending(self) -> int:
         return self.count(None)
 
+    # What the page's cells say, computed here: a value and a filter or two per cell, in
+    # every row, were most of the page's rendering.
+
     @property
     def objectives_summary(self) -> str:
-        """ "1 atteint, 2 manqués, 0 en cours" (in Python: three filters a cell cost more)."""
+        """ "1 atteint, 2 manqués, 0 en cours"; an en dash without objectives."""
+        if not self.objectives:
+            return "–"
         met, missed = self.objectives_met, self.objectives_missed
         return (
             f"{met} atteint{plural(met)}, {missed} manqué{plural(missed)}, "
             f"{self.objectives_pending} en cours"
         )
+
+    @property
+    def cost_summary(self) -> str:
+        """ "1 234,50 € par dossier"; an en dash when unknown."""
+        facts = self.facts
+        if facts is None or facts.cost_per_unit is None:
+            return "–"
+        return f"{floatformat(facts.cost_per_unit, '2g')} € par {facts.north_star.unit}"
+
+    @property
+    def change_summary(self) -> str:
+        facts = self.facts
+        if facts is None or facts.cost_per_unit is None or facts.change_percent is None:
+            return ""
+        return f"{int(facts.change_percent):+d} % sur un semestre"
+
+    @property
+    def next_committee(self) -> str:
+        if self.session_on:
+            return f"Séance du {short_date(self.session_on)}"
+        if self.startup.committee_due_on:
+            return f"Attendu le {short_date(self.startup.committee_due_on)}"
+        return "–"
 
     @property
     def at_risk(self) -> bool:

@@ -12,8 +12,8 @@ from django.urls import reverse
 from committees.enums import Outcome, ReviewStatus
 from committees.models import Decision
 from committees.portfolio import sponsor_portfolio, year_shares
-from metrics.analytics import last_full_semester, portfolio_analytics
-from metrics.models import Objective
+from metrics.analytics import StartupFacts, last_full_semester, portfolio_analytics
+from metrics.models import Metric, Objective
 from startups.access import portfolio_startups
 from startups.enums import FundingSource
 from startups.models import Contribution, FundingRound, Startup
@@ -389,3 +389,20 @@ def test_the_table_shows_fifty_startups_a_page_and_keeps_the_filters(client, cas
     assert "tri=nom&amp;page=2" in first.text
     second = client.get(*url(tri="nom", page="2"))
     assert [row.startup.name for row in second.context["page_obj"]] == ["Zèbre 48", "Zèbre 49"]
+
+
+def test_each_cell_of_a_row_says_its_figure_in_words(case):
+    dga, _ = case
+    rows = {row.startup.name: row for row in portfolio(dga, status="toutes").rows}
+    alpha, gamma = rows["Alpha"], rows["Gamma"]
+    assert gamma.objectives_summary == "–" and gamma.cost_summary == "–"
+    assert gamma.change_summary == ""
+    alpha.facts = StartupFacts(startup=alpha.startup, north_star=Metric(unit="dossier"))
+    alpha.facts.cost_per_unit, alpha.facts.change = Decimal("1234.5"), Decimal("-0.126")
+    assert alpha.cost_summary == "1\xa0234,50 € par dossier"
+    assert alpha.change_summary == "-13 % sur un semestre"
+    alpha.session_on, gamma.startup.committee_due_on = days(16), None
+    assert alpha.next_committee == f"Séance du {days(16):%d/%m/%Y}"
+    assert gamma.next_committee == "–"
+    alpha.session_on = None
+    assert alpha.next_committee == f"Attendu le {alpha.startup.committee_due_on:%d/%m/%Y}"
