@@ -45,6 +45,8 @@ from tests.factories import (
 )
 from tests.utils import frozen_at, get_page
 
+PURCHASING_PAGE_QUERIES = 9  # the session, the person, the organisation, their right, the layout
+
 ACHATS = "achats@dgfip.gouv.fr"
 
 
@@ -691,3 +693,11 @@ def test_a_round_is_late_once_begun_without_an_order_unless_brought_to_nothing(s
     assert late.order_is_late(today)
     assert not corrected.order_is_late(today) and not ahead.order_is_late(today)
     assert list(FundingRound.objects.filter(FundingRound.late_order(today))) == [late]
+
+
+def test_the_purchasing_page_query_count_is_pinned(client, staff, startup, sponsor_organisation):
+    client.force_login(staff)
+    url = reverse("committees:purchasing-contacts", args=[sponsor_organisation.slug])
+    client.get(url)  # the session's first read
+    page = get_page(client, url, queries=PURCHASING_PAGE_QUERIES)
+    assert 'name="loaded"' in page.content.decode()
