@@ -6,6 +6,7 @@ class SessionStatus(models.TextChoices):
     CONVENED = "convened", "Convoquée"
     OPEN = "open", "En cours"
     CLOSED = "closed", "Close"
+    CANCELLED = "cancelled", "Annulée"
 
 
 class ReportStatus(models.TextChoices):
@@ -181,6 +182,9 @@ class AuditAction(models.TextChoices):
     WRITTEN_OPENED = "written_opened", "Procédure écrite ouverte"
     ORDER_CHANGED = "order_changed", "Suivi de la commande mis à jour"
     PURCHASING_NOTIFIED = "purchasing_notified", "Service des achats prévenu"
+    SESSION_MOVED = "session_moved", "Séance déplacée"
+    SESSION_CANCELLED = "session_cancelled", "Séance annulée"
+    REPORT_NUDGED = "report_nudged", "Équipe relancée pour son bilan"
 
 
 class SessionKind(models.TextChoices):

@@ -188,7 +188,9 @@ class CommitteeMember(models.Model):
 class SessionQuerySet(models.QuerySet):
     def upcoming(self, *, today: datetime.date):
         """Sessions still to be held (today's included)."""
-        return self.filter(starts_at__date__gte=today).exclude(status=SessionStatus.CLOSED)
+        return self.filter(starts_at__date__gte=today).exclude(
+            status__in=[SessionStatus.CLOSED, SessionStatus.CANCELLED]
+        )
 
 
 class Session(models.Model):
@@ -217,6 +219,12 @@ class Session(models.Model):
     convened_at = models.DateTimeField("convoquée le", null=True, blank=True)
     opened_at = models.DateTimeField("ouverte le", null=True, blank=True)
     closed_at = models.DateTimeField("close le", null=True, blank=True)
+    # A cancelled session keeps its agenda and journal; its invitations are withdrawn.
+    cancelled_at = models.DateTimeField("annulée le", null=True, blank=True)
+    cancel_reason = models.CharField("motif de l’annulation", max_length=500, blank=True)
+    # The calendar invitation's SEQUENCE (RFC 5545): raised each time the date, time or place
+    # changes or the session is cancelled, so calendars replace the invitation they hold.
+    sequence = models.PositiveIntegerField("version de l’invitation", default=0)
 
     objects = SessionQuerySet.as_manager()
 
@@ -232,7 +240,15 @@ class Session(models.Model):
                 "elle est close.",
             ),
             models.CheckConstraint(
-                condition=Q(status=SessionStatus.PLANNED) | Q(convened_at__isnull=False),
+                condition=Q(status=SessionStatus.CANCELLED, cancelled_at__isnull=False)
+                | (~Q(status=SessionStatus.CANCELLED) & Q(cancelled_at__isnull=True)),
+                name="session_cancelled_at_iff_cancelled",
+                violation_error_message="Une séance a une date d’annulation si et seulement si "
+                "elle est annulée.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[SessionStatus.PLANNED, SessionStatus.CANCELLED])
+                | Q(convened_at__isnull=False),
                 name="session_convened_before_held",
                 violation_error_message="Une séance est convoquée avant d’être tenue.",
             ),
