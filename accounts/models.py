@@ -96,3 +96,24 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.task} #{self.pk}"
+
+
+class Invitation(models.Model):
+    """One invitation e-mail: who was asked to join which place ("l’équipe d’Aides Jeunes"), by
+    whom and when. The membership it offers is made with it; the invitation is pending until
+    the person first signs in (`user.last_login`)."""
+
+    user = models.ForeignKey(User, related_name="invitations", on_delete=models.CASCADE)
+    invited_by = models.ForeignKey(
+        User, related_name="+", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    place = models.CharField("lieu", max_length=300)
+    sent_at = models.DateTimeField("envoyée le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "invitation"
+        ordering = ["-sent_at", "-pk"]
+        indexes = [models.Index(fields=["user", "place", "sent_at"], name="invitation_last_sent")]
+
+    def __str__(self):
+        return f"{self.user} → {self.place}"

@@ -37,3 +37,11 @@ def relay_outbox() -> int:
     from .outbox import outbox_relay
 
     return outbox_relay()
+
+
+@shared_task
+def send_invitation(*, invitation_id: int) -> bool:
+    """E-mail an invitation and its sign-in link."""
+    from .invitations import invitation_email
+
+    return invitation_email(invitation_id)

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 
 from .models import (
     Contribution,
+    Incubator,
     IncubatorStaff,
     MembershipProposal,
     Organisation,
@@ -95,6 +96,15 @@ def get_startup_for_staff(request, slug: str) -> Startup:
     if not can_staff(request.user, startup):
         raise PermissionDenied("Réservé à l’équipe de l’incubateur de la startup.")
     return startup
+
+
+def get_incubator_for_staff(request, slug: str) -> Incubator:
+    """The incubator this person works for as staff (any, for superusers), or 404 / 403."""
+    incubator = get_object_or_404(Incubator, slug=slug)
+    user = request.user
+    if not (user.is_superuser or incubator.staff.filter(user=user).exists()):
+        raise PermissionDenied("Réservé à l’équipe de l’incubateur.")
+    return incubator
 
 
 def get_startup_for_reader(request, slug: str) -> Startup:

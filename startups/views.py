@@ -11,6 +11,7 @@ from django_htmx.http import HttpResponseStopPolling
 from . import members, services, sync
 from .access import (
     can_see_portfolio,
+    can_staff,
     get_member_proposals_for,
     get_startup_for_staff,
     get_sync_runs_for,
@@ -87,6 +88,7 @@ def incubator_detail(request, slug):
         template="startups/incubator.html",
         fixed=["incubateur"],
         incubator=incubator,
+        manages=request.user.is_superuser or incubator.staff.filter(user=request.user).exists(),
     )
 
 
@@ -126,7 +128,12 @@ def startup_detail(request, slug):
     return render(
         request,
         "startups/detail.html",
-        {"startup": startup, "today": timezone.localdate(), "disagreements": disagreements},
+        {
+            "startup": startup,
+            "today": timezone.localdate(),
+            "disagreements": disagreements,
+            "manages": can_staff(request.user, startup),
+        },
     )
 
 

@@ -137,6 +137,20 @@ TABLE: dict[str, Entry] = {
     # only) and superusers; accepting or refusing, the startup's incubator staff.
     "startups:proposals": Entry(none, STAFF_LISTS),
     "startups:proposals-decide": Entry(slug, POST_ONLY, post=MANAGE_POST),
+    # Inviting people and ending memberships: the startup's, or the incubator's, staff.
+    "startups:team": Entry(slug, MANAGE, post=MANAGE_POST),
+    "startups:sponsor-invite": Entry(slug, POST_ONLY, post=MANAGE_POST),
+    "startups:team-membership": Entry(
+        lambda w: [w.own.startup.slug, "equipe", w.own.startup.memberships.get().pk],
+        POST_ONLY,
+        post=MANAGE_POST,
+    ),
+    "startups:incubator-team": Entry(lambda w: [w.own.incubator.slug], MANAGE, post=MANAGE_POST),
+    "startups:incubator-membership": Entry(
+        lambda w: [w.own.incubator.slug, w.own.incubator.staff.get(user=w.own.staff).pk],
+        POST_ONLY,
+        post=MANAGE_POST,
+    ),
     # Metrics and budget (startups/access.py).
     "metrics:list": Entry(slug, READ_STARTUP),
     "metrics:create": Entry(slug, EDIT_STARTUP, post=EDIT_STARTUP_POST),

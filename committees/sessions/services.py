@@ -15,6 +15,7 @@ from django.db.models import Max, ProtectedError, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.invitations import account_for_invitation, invitation_send
 from accounts.outbox import message_post
 from accounts.tasks import send_email
 from startups.dates import add_months
@@ -121,6 +122,18 @@ def member_add(*, committee: Committee, user, role: str, organisation=None, by) 
     role_change_notify(
         committee, chairs_before=chairs_before, by=by, member=user, after=MemberRole(role).label
     )
+    return member
+
+
+@transaction.atomic
+def member_invite(*, committee: Committee, email: str, role: str, organisation=None, by):
+    """Add a member by address: a person without an account gets one and an invitation, and a
+    person who never signed in is invited again; nothing is written if the addition is
+    refused."""
+    user = account_for_invitation(email)
+    member = member_add(committee=committee, user=user, role=role, organisation=organisation, by=by)
+    if user.last_login is None:
+        invitation_send(user=user, place=f"le comité « {committee.name} »", by=by)
     return member
 
 

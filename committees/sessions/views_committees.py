@@ -12,12 +12,11 @@ from dsfr.forms import DsfrBaseForm
 
 from accounts.editing import ConcurrentEdit, StaleEdit
 from accounts.forms import EmailField
-from accounts.models import User, normalize_email
 from startups.models import Organisation
 
 from ..enums import MemberRole, SessionKind, SessionStatus
 from ..models import Committee, CommitteeMember
-from .services import committee_update, member_add, member_change, member_remove
+from .services import committee_update, member_change, member_invite, member_remove
 from .views import managed_committees, may_list, readable_committees
 
 
@@ -84,7 +83,7 @@ class RulesForm(ConcurrentEdit, DsfrBaseForm, forms.ModelForm):
 class MemberForm(DsfrBaseForm):
     email = EmailField(
         label="Adresse électronique",
-        help_text="La personne doit avoir un compte Comité.",
+        help_text="Sans compte Comité, la personne en reçoit un, avec une invitation par e-mail.",
         error_messages={
             "required": "Indiquez l’adresse de la personne.",
             "invalid": "Adresse électronique invalide.",
@@ -99,14 +98,6 @@ class MemberForm(DsfrBaseForm):
         help_text="Pour un·e représentant·e de sponsor : propose son déport sur les startups "
         "de son organisation.",
     )
-
-    def clean_email(self):
-        email = self.cleaned_data["email"]
-        user = User.objects.filter(email=normalize_email(email), is_active=True).first()
-        if user is None:
-            raise forms.ValidationError("Aucun compte Comité n’a cette adresse.")
-        self.cleaned_data["user"] = user
-        return email
 
 
 def committee_context(committee, manager, *, rules=None, member_form=None) -> dict:
@@ -172,9 +163,9 @@ def member_create(request, pk):
     form = MemberForm(request.POST)
     if form.is_valid():
         try:
-            member_add(
+            member_invite(
                 committee=committee,
-                user=form.cleaned_data["user"],
+                email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
                 organisation=form.cleaned_data["organisation"],
                 by=request.user,

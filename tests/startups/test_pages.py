@@ -34,8 +34,9 @@ QUERIES = {
     "portfolio": 10,
     "portfolio_filtered": 10,
     # + the impact panel: may read, metrics, measurements, budget lines; + its decisions;
-    # + its disagreements with beta.gouv.fr that this person sees (its incubator's staff)
-    "startup": 18,
+    # + its disagreements with beta.gouv.fr that this person sees (its incubator's staff);
+    # + whether this person invites its team (startups/views_team.py)
+    "startup": 19,
     "incubator": 10,
     # + the last decisions on the startups it funds; + whether this person sets its purchasing
     # addresses (committees/sessions/views_orders.py)
