@@ -16,10 +16,12 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
 from accounts.outbox import RELAYED_AT
+from startups.dates import stale_before
 from startups.models import Incubator, Organisation, Startup
 from startups.views import DUE_SOON_DAYS, count_by_phase, phase_counts
 
 from .celery import app as celery_app
+from .home import sponsor_home
 
 logger = logging.getLogger(__name__)
 
@@ -38,20 +40,26 @@ def home(request):
     if staffed:
         portfolio = Startup.objects.filter(incubator__in=staffed)
         context["phase_counts"] = phase_counts(count_by_phase(portfolio))
+        due = portfolio.active().due_for_committee(within=DUE_SOON_DAYS)
+        stale = stale_before(context["today"])
         context["due_soon"] = (
-            portfolio.active()
-            .due_for_committee(within=DUE_SOON_DAYS)
+            due.filter(committee_due_on__gte=stale)
             .with_list_data()
             .order_by("committee_due_on")[:20]
         )
-    context["team_startups"] = Startup.objects.filter(memberships__user=user).with_list_data()
-    context["sponsored"] = (
-        Startup.objects.filter(sponsors__representatives__user=user).with_list_data().distinct()
+        context["stale"] = (
+            due.filter(committee_due_on__lt=stale).with_list_data().order_by("-committee_due_on")
+        )[:10]
+        context["stale_count"] = due.filter(committee_due_on__lt=stale).count()
+    context["team_startups"] = list(
+        Startup.objects.filter(memberships__user=user).select_related("incubator")
     )
-    # A representative opens the portfolio of each organisation they represent.
-    context["represented"] = list(
-        Organisation.objects.filter(representatives__user=user).only("slug", "name", "acronym")
-    )
+    # A representative sees the startups of each organisation they represent, by what needs
+    # attention, and opens its portfolio.
+    context["represented"] = [
+        sponsor_home(organisation, today=context["today"])
+        for organisation in Organisation.objects.filter(representatives__user=user)
+    ]
     return render(request, "home.html", context)
 
 

@@ -78,3 +78,12 @@ class Semester:
 
     def __add__(self, n: int) -> "Semester":
         return self - (-n)
+
+
+# A committee due more than this long ago is a stale record ("à régulariser": years-old backlog
+# for most), not today's work.
+STALE_AFTER_MONTHS = 6
+
+
+def stale_before(today: datetime.date) -> datetime.date:
+    return add_months(today, -STALE_AFTER_MONTHS)

@@ -8,7 +8,7 @@ from .models import Incubator, Organisation
 
 SORTS = {
     "nom": ("Nom (A → Z)", ["lower_name"]),
-    "comite": ("Prochain comité attendu", ["committee_due_on", "lower_name"]),
+    "comite": ("Prochain comité attendu", ["due_rank", "committee_due_on", "lower_name"]),
     "phase": ("Phase", ["phase_rank", "lower_name"]),
     "recent": ("Phase commencée récemment", ["-current_phase_start", "lower_name"]),
 }

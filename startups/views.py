@@ -18,6 +18,7 @@ from .access import (
     purchasing_organisations,
     staffed_startups,
 )
+from .dates import stale_before
 from .enums import Lifecycle
 from .forms import PortfolioFilterForm
 from .models import Incubator, MemberSync, Organisation, SourceDisagreement, Startup
@@ -42,9 +43,14 @@ def phase_counts(counts: dict[str, int]) -> list[tuple[Lifecycle, int]]:
     return [(phase, counts.get(phase, 0)) for phase in Lifecycle]
 
 
-def portfolio_page(request, *, startups, template, fixed=(), **context):
-    """A filtered, sorted, paginated list of startups; its results alone for htmx requests."""
-    form = PortfolioFilterForm(request.GET, fixed=fixed)
+def portfolio_page(request, *, startups, template, fixed=(), defaults=None, **context):
+    """A filtered, sorted, paginated list of startups; its results alone for htmx requests.
+    `defaults`: the filters a URL that does not name them gets (a filter set to "" in the URL,
+    as the form sends "Toutes", is not missing)."""
+    data = request.GET.copy()
+    for name, value in (defaults or {}).items():
+        data.setdefault(name, value)
+    form = PortfolioFilterForm(data, fixed=fixed)
     if form.is_valid():
         unphased = form.filter(startups, ignore=["phase"])
         phase = form.cleaned_data.get("phase")
@@ -53,7 +59,9 @@ def portfolio_page(request, *, startups, template, fixed=(), **context):
         counts = count_by_phase(unphased)
     else:
         phase, startups, ordering, counts = "", startups.none(), ["lower_name"], {}
-    startups = startups.with_list_data().annotate(lower_name=Lower("name"), phase_rank=PHASE_RANK)
+    startups = startups.with_list_data().annotate(
+        lower_name=Lower("name"), phase_rank=PHASE_RANK, due_rank=due_rank(timezone.localdate())
+    )
     paginator = Paginator(startups.order_by(*ordering), PAGE_SIZE)
     # The counts per phase already say how many startups match: no COUNT query of its own.
     paginator.count = counts.get(phase, 0) if phase else sum(counts.values())
@@ -74,9 +82,25 @@ def portfolio_page(request, *, startups, template, fixed=(), **context):
     return render(request, template, context)
 
 
+def due_rank(today):
+    """Sorting by next committee: the committees due now or later first, then the stale records
+    (due more than six months ago), then the startups no committee is expected of."""
+    return Case(
+        When(committee_due_on__isnull=True, then=Value(2)),
+        When(committee_due_on__lt=stale_before(today), then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
 def portfolio(request):
+    """The programme's portfolio; it opens on the startups the programme follows, by next
+    committee."""
     return portfolio_page(
-        request, startups=Startup.objects.all(), template="startups/portfolio.html"
+        request,
+        startups=Startup.objects.all(),
+        template="startups/portfolio.html",
+        defaults={"suivi": "actives", "tri": "comite"},
     )
 
 

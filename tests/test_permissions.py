@@ -210,6 +210,8 @@ TABLE: dict[str, Entry] = {
     "committees:report-review": Entry(report, POST_ONLY, post="L 403 403 403 403 403 403 + +"),
     "committees:reports": Entry(none, STAFF_LISTS),
     "committees:report-compare": Entry(report, READ_STARTUP),
+    # "Relancer" a team about its report: its incubator's staff.
+    "committees:report-nudge": Entry(report, POST_ONLY, post=MANAGE_POST),
     # Preparing a session: its members (the sponsor votes), its staff, superusers.
     "committees:session-prepare": Entry(session, "L 403 403 403 403 200 403 200 200"),
     "committees:review-prepare": Entry(item, "L 403 403 403 403 200 403 200 200"),

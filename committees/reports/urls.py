@@ -14,6 +14,7 @@ startup_urlpatterns = [
     path("<str:semester>/soumettre/", views.submit, name="report-submit"),
     path("<str:semester>/relecture/", views.review, name="report-review"),
     path("<str:semester>/comparer/", views_compare.compare, name="report-compare"),
+    path("<str:semester>/relancer/", views_overview.nudge, name="report-nudge"),
 ]
 
 # The staff's list of reports, under `bilans/`.

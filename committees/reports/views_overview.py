@@ -5,17 +5,22 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Max
-from django.shortcuts import render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from startups.access import staffed_startups
-from startups.dates import Semester
+from comite.french import de
+from startups.access import get_startup_for_staff, staffed_startups
+from startups.dates import Semester, stale_before
 from startups.models import Startup
 
 from ..enums import ReportStatus
 from ..models import REPORT_LEAD_DAYS, Review, SemesterReport, Session, report_semester
+from .nudge import nudges, report_nudge
 
 MISSING = "missing"
 # In the order a report goes through them, "missing" first: the staff's filter and counts.
@@ -30,7 +35,7 @@ STATUSES = {
 DUE_WITHIN_DAYS = 60
 
 
-@dataclass(frozen=True)
+@dataclass
 class Row:
     """One expected report: the startup, when it is due, and the report if it was started."""
 
@@ -38,6 +43,11 @@ class Row:
     due_on: datetime.date
     semester: Semester
     report: SemesterReport | None
+    nudged_at: datetime.datetime | None = None  # when staff last nudged the team ("Relancer")
+
+    @property
+    def nudgeable(self) -> bool:
+        return self.status in {MISSING, ReportStatus.DRAFT, ReportStatus.CHANGES_REQUESTED}
 
     @property
     def status(self) -> str:
@@ -136,6 +146,12 @@ def reports(request):
     def shown(rows):
         return [row for row in rows if not status or row.status == status]
 
+    stale = stale_before(today)
+    due_now = [row for row in unscheduled if row.startup.committee_due_on >= stale]
+    to_regularise = [row for row in unscheduled if row.startup.committee_due_on < stale]
+    nudged = nudges(row.startup for row in everything)
+    for row in everything:
+        row.nudged_at = nudged.get((row.startup.slug, row.semester.key))
     context = {
         "today": today,
         "status": status,
@@ -147,8 +163,28 @@ def reports(request):
             {"session": session, "counts": counts(rows), "rows": shown(rows)}
             for session, rows in sessions
         ],
-        "unscheduled": shown(unscheduled),
-        "unscheduled_total": len(unscheduled),
+        "unscheduled": shown(due_now),
+        "unscheduled_total": len(due_now),
+        "stale": shown(to_regularise),
+        "stale_total": len(to_regularise),
         "due_within_days": DUE_WITHIN_DAYS,
     }
     return render(request, "committees/overview.html", context)
+
+
+@require_POST
+def nudge(request, slug, semester):
+    """ "Relancer": e-mail the team about this report, back to the reports list."""
+    startup = get_startup_for_staff(request, slug)
+    try:
+        semester = Semester.parse(semester)
+    except ValueError as error:
+        raise Http404("Semestre inconnu.") from error
+    try:
+        sent = report_nudge(startup=startup, semester=semester, by=request.user)
+    except ValidationError as refused:
+        messages.error(request, refused.messages[0])
+    else:
+        plural = "s" if sent > 1 else ""
+        messages.success(request, f"Équipe {de(startup.name)} relancée ({sent} personne{plural}).")
+    return redirect("committees:reports")

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, ProtectedError, Q
+from django.db.models import Max, OuterRef, ProtectedError, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -303,6 +303,8 @@ class Proposal:
     due_on: datetime.date
     money_ends_on: datetime.date | None
     late: bool
+    # Another upcoming session that has it on its agenda already (its date), if any.
+    elsewhere_on: datetime.datetime | None = None
 
     @property
     def reason(self) -> str:
@@ -344,7 +346,10 @@ def agenda_proposals(*, session: Session, today: datetime.date) -> list[Proposal
         .active()
         .filter(committee_due_on__lte=session.date)
         .exclude(reviews__session=session)
-        .annotate(money_ends_on=Max("funding_rounds__end"))
+        .annotate(
+            money_ends_on=Max("funding_rounds__end"),
+            elsewhere_on=Subquery(elsewhere(session).values("session__starts_at")[:1]),
+        )
         .order_by("committee_due_on", "name", "pk")
     )
     return [
@@ -353,9 +358,33 @@ def agenda_proposals(*, session: Session, today: datetime.date) -> list[Proposal
             due_on=startup.committee_due_on,
             money_ends_on=startup.money_ends_on,
             late=startup.committee_due_on < today,
+            elsewhere_on=startup.elsewhere_on,
         )
         for startup in startups
     ]
+
+
+def elsewhere(session: Session, startup=None):
+    """The agenda items of the other upcoming sessions (of `startup`, or of the outer query's
+    startup), the earliest first: a startup proposed for two agendas."""
+    others = Review.objects.filter(
+        startup=startup if startup is not None else OuterRef("pk"),
+        session__in=Session.objects.upcoming(today=timezone.localdate()),
+    ).exclude(session=session)
+    return others.order_by("session__starts_at")
+
+
+def agenda_others(session: Session):
+    """The committee's active startups that are neither on this agenda nor proposed (not due by
+    the session's date): staff may still add one. One query."""
+    return (
+        committee_startups(session.committee)
+        .active()
+        .exclude(reviews__session=session)
+        .filter(Q(committee_due_on__gt=session.date) | Q(committee_due_on__isnull=True))
+        .order_by("name", "pk")
+        .only("pk", "name")
+    )
 
 
 @dataclass(frozen=True)

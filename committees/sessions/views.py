@@ -28,9 +28,11 @@ from .ics import session_ics
 from .services import (
     PREPARING,
     agenda_minutes,
+    agenda_others,
     agenda_proposals,
     agenda_slots,
     committee_startups,
+    elsewhere,
     review_add,
     review_move,
     review_remove,
@@ -233,6 +235,7 @@ def session_context(request, session, roles) -> dict:
     context |= proxies_context(session, roles)
     if manager and preparing:
         context["proposals"] = agenda_proposals(session=session, today=timezone.localdate())
+        context["others"] = agenda_others(session)
     if manager:
         context["emails_waiting"] = waiting(session.outbox_about)
         context["events"] = list(
@@ -270,6 +273,13 @@ def agenda_add(request, pk):
         refused(request, error)
     else:
         messages.success(request, f"{startup.name} ajoutée à l’ordre du jour.")
+        if other := elsewhere(session, startup).select_related("session").first():
+            messages.warning(
+                request,
+                f"{startup.name} est aussi à l’ordre du jour de la séance du "
+                f"{timezone.localtime(other.session.starts_at):%d/%m/%Y} : retirez-la de l’une "
+                "des deux.",
+            )
     return agenda_response(request, session, roles)
 
 

@@ -6,16 +6,19 @@
 - `{% sponsor_decisions organisation %}`: the last decisions on the startups a sponsor funds
   (1 query);
 - `{% last_decisions startups as last %}` then `last|decision_of:startup.pk`: the last decision
-  of each startup of a table, in one query for the whole table.
+  of each startup of a table, in one query for the whole table;
+- `{% next_sessions startups as next %}` then `next|decision_of:startup.pk`: the upcoming
+  session each startup is on the agenda of (one query), and `{% next_session startup %}`.
 """
 
 from django import template
 from django.db.models import Exists, OuterRef, Value
+from django.utils import timezone
 
 from startups.models import IncubatorStaff, TeamMembership
 
 from ..enums import Outcome
-from ..models import CommitteeMember, Decision
+from ..models import CommitteeMember, Decision, Review, Session
 
 register = template.Library()
 
@@ -93,3 +96,26 @@ def last_decisions(startups) -> dict:
 @register.filter
 def decision_of(last: dict, startup_id: int):
     return last.get(startup_id)
+
+
+@register.simple_tag
+def next_sessions(startups) -> dict:
+    """{startup id: the upcoming session it is on the agenda of} for these startups (the
+    earliest): one query. That session is its next committee, whatever its due date said."""
+    ids = [startup.pk for startup in startups]
+    if not ids:
+        return {}
+    upcoming = Session.objects.upcoming(today=timezone.localdate())
+    found = {}
+    for review in (
+        Review.objects.filter(startup_id__in=ids, session__in=upcoming)
+        .select_related("session")
+        .order_by("-session__starts_at")
+    ):
+        found[review.startup_id] = review.session
+    return found
+
+
+@register.simple_tag
+def next_session(startup):
+    return next_sessions([startup]).get(startup.pk)

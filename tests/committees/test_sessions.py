@@ -504,8 +504,8 @@ def test_managers_add_members_by_email(client, session, staff, sponsor, sponsor_
 
 @pytest.mark.parametrize("count", [1, 10])
 def test_the_session_page_queries_do_not_grow(client, session, staff, count):
-    """18 queries with 1 or 10 agenda items (login, roles, agenda, reports, members,
-    proposals, audit trail, e-mails waiting, the header's nav, the documents and their two
+    """19 queries with 1 or 10 agenda items (login, roles, agenda, reports, members,
+    proposals, the other startups staff may add, audit trail, e-mails waiting, the header's nav, the documents and their two
     fingerprints)."""
     CommitteeMemberFactory(committee=session.committee)
 
@@ -517,7 +517,7 @@ def test_the_session_page_queries_do_not_grow(client, session, staff, count):
         )
     audit(action=AuditAction.SESSION_CREATED, actor=staff, session=session)
     client.force_login(staff)
-    get_page(client, reverse("committees:session", args=[session.pk]), queries=18)
+    get_page(client, reverse("committees:session", args=[session.pk]), queries=19)
 
 
 def test_managers_change_the_rules(client, session, staff):

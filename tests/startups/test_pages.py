@@ -30,20 +30,21 @@ PAGES = {
 # Pinned: a change here is a decision, never an accident (les-emplois snapshot queries).
 # Each page: session and user (2), the request's savepoint and release (2), then its own.
 QUERIES = {
-    # + the last decision of the startups in the table (committees tag `last_decisions`)
-    "portfolio": 10,
-    "portfolio_filtered": 10,
+    # + the last decision of the startups in the table (committees tag `last_decisions`) and
+    # the upcoming session each is on the agenda of (`next_sessions`)
+    "portfolio": 11,
+    "portfolio_filtered": 11,
     # + the impact panel: may read, metrics, measurements, budget lines; + its decisions;
     # + its disagreements with beta.gouv.fr that this person sees (its incubator's staff);
-    # + whether this person invites its team (startups/views_team.py)
-    "startup": 19,
-    "incubator": 10,
+    # + whether this person invites its team (startups/views_team.py); + its next session
+    "startup": 20,
+    "incubator": 11,
     # + the last decisions on the startups it funds; + whether this person sets its purchasing
     # addresses (committees/sessions/views_orders.py)
-    "sponsor": 12,
+    "sponsor": 13,
     # + the "Mes séances" block (committees tag `my_sessions`), last decisions; + the
     # organisations this person represents (links to their portfolios)
-    "home": 13,
+    "home": 14,
 }
 
 
@@ -92,23 +93,25 @@ def test_portfolio_filters(client, staff, incubator):
     StartupFactory(name="Bientôt en comité", incubator=incubator, with_round=True)
     client.force_login(staff)
     url = reverse("startups:portfolio")
-    assert names(client.get(url)) == [
+    # With no filter in the URL: the startups the programme follows, by next committee.
+    assert names(client.get(url)) == ["Carte Vitale", "Bientôt en comité", "Aides Jeunes"]
+    assert names(client.get(url, {"suivi": "", "tri": "nom"})) == [
         "Aides Jeunes",
         "Ancien Service",
         "Bientôt en comité",
         "Carte Vitale",
     ]
-    assert names(client.get(url, {"q": "AIDES"})) == ["Aides Jeunes", "Carte Vitale"]
+    assert names(client.get(url, {"q": "AIDES", "tri": "nom"})) == ["Aides Jeunes", "Carte Vitale"]
     assert names(client.get(url, {"phase": Lifecycle.ACCELERATION})) == ["Aides Jeunes"]
     assert names(client.get(url, {"incubateur": incubator.slug, "suivi": "sorties"})) == [
         "Ancien Service"
     ]
-    assert names(client.get(url, {"sponsor": "dinum"})) == ["Carte Vitale"]
+    assert names(client.get(url, {"sponsor": "dinum", "suivi": ""})) == ["Carte Vitale"]
     # The round started 120 days ago for 182 days: money ends in 62 days, committee due in 17;
     # the last committee of Aides Jeunes was 150 days ago: due six months after it, in 31 to 34
     # days (months differ in length); Carte Vitale is late.
-    assert names(client.get(url, {"comite": "30"})) == ["Bientôt en comité", "Carte Vitale"]
-    assert names(client.get(url, {"comite": "45"})) == [
+    assert names(client.get(url, {"comite": "30", "tri": "nom"})) == ["Bientôt en comité", "Carte Vitale"]
+    assert names(client.get(url, {"comite": "45", "tri": "nom"})) == [
         "Aides Jeunes",
         "Bientôt en comité",
         "Carte Vitale",
@@ -120,7 +123,7 @@ def test_counts_per_phase_ignore_the_phase_filter(client, staff, incubator):
     StartupFactory(in_acceleration=True)
     StartupFactory(stopped=True)
     client.force_login(staff)
-    response = client.get(reverse("startups:portfolio"), {"phase": "stopped"})
+    response = client.get(reverse("startups:portfolio"), {"phase": "stopped", "suivi": ""})
     assert {phase.value: n for phase, n in response.context["phase_counts"]} == {
         "investigation": 0,
         "construction": 0,
@@ -201,13 +204,16 @@ def test_unknown_startup_is_a_404(client, staff, slug):
     assert client.get(f"/portefeuille/startups/{slug}/").status_code == 404
 
 
-def test_home_per_role(client, staff, sponsor, intrapreneur, outsider, startup):
+def test_home_per_role(
+    client, staff, sponsor, sponsor_organisation, intrapreneur, outsider, startup
+):
     client.force_login(staff)
     assert "Attendues en comité" in client.get(reverse("home")).content.decode()
     client.force_login(sponsor)
     response = client.get(reverse("home"))
-    assert "Les startups que je finance" in response.content.decode()
-    assert list(response.context["sponsored"]) == [startup]
+    assert f"Les startups que finance {sponsor_organisation}" in response.content.decode()
+    [home] = response.context["represented"]
+    assert [row.startup.pk for row in home.others + home.upcoming + home.at_risk] == [startup.pk]
     client.force_login(intrapreneur)
     assert list(client.get(reverse("home")).context["team_startups"]) == [startup]
     client.force_login(outsider)
