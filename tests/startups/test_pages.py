@@ -110,7 +110,10 @@ def test_portfolio_filters(client, staff, incubator):
     # The round started 120 days ago for 182 days: money ends in 62 days, committee due in 17;
     # the last committee of Aides Jeunes was 150 days ago: due six months after it, in 31 to 34
     # days (months differ in length); Carte Vitale is late.
-    assert names(client.get(url, {"comite": "30", "tri": "nom"})) == ["Bientôt en comité", "Carte Vitale"]
+    assert names(client.get(url, {"comite": "30", "tri": "nom"})) == [
+        "Bientôt en comité",
+        "Carte Vitale",
+    ]
     assert names(client.get(url, {"comite": "45", "tri": "nom"})) == [
         "Aides Jeunes",
         "Bientôt en comité",
