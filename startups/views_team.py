@@ -46,6 +46,8 @@ class SponsorInviteForm(InviteForm):
         },
     )
 
+    prefix = "sponsor"  # beside the team form on the page: ids of its own
+
     def __init__(self, *args, startup, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = startup.sponsors.order_by("name")

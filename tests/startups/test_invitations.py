@@ -153,11 +153,15 @@ def test_a_sponsor_representative_is_invited_for_a_sponsor_of_the_startup_only(
 ):
     stranger = OrganisationFactory(slug="autre-sponsor")
     url = reverse("startups:sponsor-invite", args=[startup.slug])
-    response = invite(url, {"email": "dir@example.org", "organisation": stranger.pk})
+    response = invite(
+        url, {"sponsor-email": "dir@example.org", "sponsor-organisation": stranger.pk}
+    )
     assert response.status_code == 422
     assert "Ce sponsor ne finance pas la startup." in response.content.decode()
     assert not SponsorRepresentative.objects.filter(user__email="dir@example.org").exists()
-    response = invite(url, {"email": "dir@example.org", "organisation": sponsor_organisation.pk})
+    response = invite(
+        url, {"sponsor-email": "dir@example.org", "sponsor-organisation": sponsor_organisation.pk}
+    )
     assert response.status_code == 302
     assert SponsorRepresentative.objects.get(user__email="dir@example.org").organisation == (
         sponsor_organisation
