@@ -9,7 +9,9 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
@@ -248,6 +250,7 @@ def board_context(request, session, roles, *, form=None, preserve=True, notice=N
         "form": form or VoteForm(),
         "preserve": preserve,
         "notice": notice,
+        "oob": False,
         "polling": not session.is_closed,
     }
 
@@ -269,11 +272,18 @@ def session_live_board(request, pk):
 def done(request, session, roles, *, error=None, success=None, form=None):
     """htmx: the fresh board with the outcome; otherwise a message and back to the page."""
     if request.htmx:
-        notice = {"error": error} if error else {"success": success} if success else None
+        # The outcome goes out of band into #live-notices, outside the polled board, so that
+        # the next poll does not wipe it: it stays until dismissed.
+        level = "error" if error else "success" if success else None
+        notice = {"level": level, "text": error or success} if level else None
         context = board_context(
             request, session, roles, form=form, preserve=form is None, notice=notice
         )
-        return render(request, "committees/live.html#board", context)
+        board = render_to_string("committees/live.html#board", context, request=request)
+        notices = render_to_string(
+            "committees/live.html#notices", {**context, "oob": True}, request=request
+        )
+        return HttpResponse(board + notices)
     if error:
         messages.error(request, error)
     elif success:
@@ -312,7 +322,8 @@ def live_attendance(request, pk):
         for member in session.committee.members.select_related("user"):
             is_present = str(member.pk) in checked
             remote = is_present and str(member.pk) in phoned
-            if current.get(member.pk) != (is_present, remote):
+            # A member without a row is absent: ticking others records only real changes.
+            if current.get(member.pk, (False, False)) != (is_present, remote):
                 attendance_set(
                     session=session,
                     member=member,

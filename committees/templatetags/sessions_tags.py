@@ -4,6 +4,7 @@ from django import template
 from django.utils.html import format_html
 
 from ..enums import SessionStatus
+from ..journal import sentence
 
 register = template.Library()
 
@@ -35,11 +36,5 @@ def minutes_fr(minutes: int) -> str:
 
 @register.simple_tag
 def audit_detail(event) -> str:
-    """An audit row's detail in a line: the startup first, then the other values."""
-    detail = dict(event.detail or {})
-    parts = []
-    if event.review_id and event.review:
-        parts.append(event.review.startup.name)
-        detail.pop("startup", None)
-    parts += [f"{key} : {value}" for key, value in detail.items() if value not in (None, "")]
-    return " ; ".join(str(part) for part in parts)
+    """An audit row in one French sentence (committees/journal.py)."""
+    return sentence(event)
