@@ -1,7 +1,10 @@
 """The session journal in sentences: one French sentence per audit event, never raw data."""
 
+import datetime
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+
+from django.utils import timezone
 
 from startups.templatetags.portfolio import euros
 
@@ -105,7 +108,34 @@ def question_answered(detail: dict, event) -> str:
     return f"{verb} par {by}" if isinstance(by, str) and by else verb
 
 
+CHANGED = {"starts_at": "date et heure", "place": "lieu", "video_url": "visioconférence"}
+
+
+def session_changed(verb: str):
+    """ "Séance déplacée : lieu Ségur → Bercy, date et heure 08/12/2026 14:00 → …"."""
+
+    def sentence(detail: dict, event) -> str:
+        parts = []
+        for field, label in CHANGED.items():
+            values = detail.get(field)
+            if isinstance(values, list) and len(values) == 2:
+                before, after = (moment(v) if field == "starts_at" else v for v in values)
+                parts.append(f"{label} {before or '–'} → {after or '–'}")
+        return f"{verb} : " + ", ".join(parts) if parts else verb
+
+    return sentence
+
+
+def moment(value) -> str:
+    try:
+        return f"{timezone.localtime(datetime.datetime.fromisoformat(value)):%d/%m/%Y %H:%M}"
+    except (TypeError, ValueError):
+        return ""
+
+
 SENTENCES: dict[str, Callable[[dict, object], str]] = {
+    AuditAction.SESSION_CHANGED: session_changed("Séance modifiée"),
+    AuditAction.SESSION_MOVED: session_changed("Séance déplacée"),
     AuditAction.ATTENDANCE: attendance,
     AuditAction.VOTE_OPENED: vote_opened,
     AuditAction.VOTE_CLOSED: vote_closed,

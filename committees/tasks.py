@@ -77,6 +77,20 @@ def send_convocation(session_id: int) -> int:
     return get_connection().send_messages(convocation_messages(session)) or 0
 
 
+@shared_task
+def send_session_notice(session_id: int, sequence: int, changes: dict) -> int:
+    """A convened session moved (`changes`: {field: [before, after]}) or cancelled: the
+    updated invitation, or the cancellation, to everyone convened; the number sent. A notice
+    overtaken by a later change (its `sequence` is not the session's) sends nothing: the
+    later one tells the news."""
+    from .sessions.convocation import notice_messages
+
+    session = Session.objects.select_related("committee").filter(pk=session_id).first()
+    if session is None or session.sequence != sequence:
+        return 0
+    return get_connection().send_messages(notice_messages(session, changes)) or 0
+
+
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_ATTEMPTS - 1)
 def render_document(self, document_id: int) -> None:
     """Render one document (a dossier, a pack's part or merge, the minutes). Acknowledged once

@@ -1,6 +1,8 @@
 """The convocation of a session: one e-mail to the committee's members, one to each team on
 the agenda, in French (plain text and HTML), each with the session as a calendar event."""
 
+import datetime
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -9,6 +11,7 @@ from django.utils import timezone
 
 from startups.models import TeamMembership
 
+from ..enums import SessionStatus
 from ..models import Session
 from ..reports.reminders import absolute, day_label, session_label
 from .ics import session_ics
@@ -22,7 +25,6 @@ def time_label(moment) -> str:
 
 
 ICS_NAME = "seance.ics"
-ICS_TYPE = "text/calendar; charset=utf-8; method=PUBLISH"
 
 
 def message(template: str, subject: str, context: dict, to: list[str], ics: str):
@@ -35,22 +37,15 @@ def message(template: str, subject: str, context: dict, to: list[str], ics: str)
     email.attach_alternative(
         render_to_string(f"committees/emails/{template}.html", context), "text/html"
     )
-    email.attach(ICS_NAME, ics, ICS_TYPE)
+    method = "CANCEL" if "METHOD:CANCEL" in ics else "PUBLISH"
+    email.attach(ICS_NAME, ics, f"text/calendar; charset=utf-8; method={method}")
     return email
 
 
 def convocation_messages(session: Session) -> list[EmailMultiAlternatives]:
     """The e-mails to send: the members' first, then each team's in agenda order. Four
     queries, however many members and items."""
-    reviews = list(session.reviews.select_related("startup").order_by("position", "id"))
-    members = session.committee.members.select_related("user", "organisation").filter(
-        user__is_active=True
-    )
-    teams: dict[int, list[str]] = {}
-    for membership in TeamMembership.objects.filter(
-        startup__in=[review.startup_id for review in reviews], user__is_active=True
-    ).select_related("user"):
-        teams.setdefault(membership.startup_id, []).append(membership.user.email)
+    reviews, addresses, teams = convened(session)
     ics = session_ics(session, reviews)
     context = {
         "session": session,
@@ -62,7 +57,6 @@ def convocation_messages(session: Session) -> list[EmailMultiAlternatives]:
     }
     subject = f"Convocation : {session.committee.name}, {session_label(session)}"
     emails = []
-    addresses = sorted(member.user.email for member in members)
     if addresses:
         emails.append(message("convocation_members", subject, context, addresses, ics))
     for slot in context["slots"]:
@@ -86,3 +80,50 @@ def convocation_messages(session: Session) -> list[EmailMultiAlternatives]:
                 )
             )
     return emails
+
+
+def convened(session: Session) -> tuple[list, list[str], dict[int, list[str]]]:
+    """The agenda (startups loaded), the members' addresses and each startup's team's."""
+    reviews = list(session.reviews.select_related("startup").order_by("position", "id"))
+    members = session.committee.members.select_related("user").filter(user__is_active=True)
+    teams: dict[int, list[str]] = {}
+    for membership in TeamMembership.objects.filter(
+        startup__in=[review.startup_id for review in reviews], user__is_active=True
+    ).select_related("user"):
+        teams.setdefault(membership.startup_id, []).append(membership.user.email)
+    return reviews, sorted(member.user.email for member in members), teams
+
+
+def moment_label(value: str) -> str:
+    """A `starts_at` as the audit recorded it (ISO), in words."""
+    moment = datetime.datetime.fromisoformat(value)
+    return f"{day_label(timezone.localtime(moment).date())} à {time_label(moment)}"
+
+
+CHANGE_LABELS = {"starts_at": "Date et heure", "place": "Lieu", "video_url": "Visioconférence"}
+
+
+def notice_messages(session: Session, changes: dict) -> list[EmailMultiAlternatives]:
+    """A convened session moved (`changes`) or cancelled: one e-mail to everyone convened
+    (members and teams, in blind copy of each other: one message each), with the updated event
+    or its cancellation."""
+    reviews, members, teams = convened(session)
+    addresses = sorted({*members, *(a for team in teams.values() for a in team)})
+    cancelled = session.status == SessionStatus.CANCELLED
+    lines = []
+    for field, (before, after) in changes.items():
+        if field == "starts_at":
+            before, after = moment_label(before), moment_label(after)
+        lines.append((CHANGE_LABELS[field], before or "–", after or "–"))
+    context = {
+        "session": session,
+        "committee": session.committee,
+        "cancelled": cancelled,
+        "changes": lines,
+        "session_on": session_label(session),
+        "link": absolute(reverse("committees:session", args=[session.pk])),
+    }
+    what = "annulée" if cancelled else "modifiée"
+    subject = f"Séance {what} : {session.committee.name}, {session_label(session)}"
+    ics = session_ics(session, reviews)
+    return [message("session_notice", subject, context, [address], ics) for address in addresses]

@@ -3,12 +3,14 @@ from the session's page: one VEVENT whose UID stays the same for the session, so
 updates the event it already has when a new version is imported."""
 
 import datetime
+from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from ..enums import SessionStatus
 from ..models import Session
 from .services import agenda_minutes, agenda_slots
 
@@ -51,6 +53,22 @@ def duration(minutes: int) -> str:
     return "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes or not hours else "")
 
 
+def method(session: Session) -> str:
+    """PUBLISH for an invitation and its updates (a higher SEQUENCE replaces the event),
+    CANCEL once the session is cancelled (RFC 5546)."""
+    return "CANCEL" if session.status == SessionStatus.CANCELLED else "PUBLISH"
+
+
+def status(session: Session) -> str:
+    if session.status == SessionStatus.CANCELLED:
+        return "CANCELLED"
+    return "CONFIRMED" if session.convened_at else "TENTATIVE"
+
+
+def organizer() -> str:
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+
+
 def uid(session: Session) -> str:
     host = urlsplit(settings.SITE_URL).hostname or "comite.beta.gouv.fr"
     return f"seance-{session.pk}@{host}"
@@ -81,17 +99,19 @@ def session_ics(session: Session, reviews: list) -> str:
         "VERSION:2.0",
         f"PRODID:{PRODID}",
         "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
+        f"METHOD:{method(session)}",
         "BEGIN:VEVENT",
         f"UID:{uid(session)}",
-        f"DTSTAMP:{utc(session.convened_at or timezone.now())}",
+        f"SEQUENCE:{session.sequence}",
+        f"ORGANIZER;CN={escape(session.committee.name)}:mailto:{organizer()}",
+        f"DTSTAMP:{utc(timezone.now())}",
         f"DTSTART:{utc(session.starts_at)}",
         f"DURATION:{duration(max(agenda_minutes(reviews), 30))}",
         f"SUMMARY:{escape(session.committee.name)}",
         *([f"LOCATION:{escape(location)}"] if location else []),
         f"DESCRIPTION:{escape(description)}",
         f"URL:{link}",
-        "STATUS:CONFIRMED" if session.convened_at else "STATUS:TENTATIVE",
+        f"STATUS:{status(session)}",
         "END:VEVENT",
         "END:VCALENDAR",
     ]

@@ -34,7 +34,7 @@ from ..enums import (
 from ..models import Committee, CommitteeMember, Review, SemesterReport, Session
 from ..reports.reminders import absolute, email
 from ..reports.services import latest_version, sections_of
-from ..tasks import document_request, send_convocation
+from ..tasks import document_request, send_convocation, send_session_notice
 
 # Sessions whose agenda can still change.
 PREPARING = (SessionStatus.PLANNED, SessionStatus.CONVENED)  # Session.is_preparing
@@ -286,9 +286,51 @@ def session_update(
                 value.isoformat() if name == "starts_at" else value,
             ]
             setattr(session, name, value)
-    if changes:
+    if not changes:
+        return session
+    if session.convened_at is None:
         session.save(update_fields=list(changes))
         audit(action=AuditAction.SESSION_CHANGED, actor=by, session=session, **changes)
+        return session
+    # Convened: everyone invited gets the updated invitation (same UID, higher SEQUENCE).
+    session.sequence += 1
+    session.save(update_fields=[*changes, "sequence"])
+    audit(action=AuditAction.SESSION_MOVED, actor=by, session=session, **changes)
+    message_post(
+        send_session_notice,
+        about=session.outbox_about,
+        session_id=session.pk,
+        sequence=session.sequence,
+        changes=changes,
+    )
+    return session
+
+
+@transaction.atomic
+def session_cancel(*, session: Session, reason: str, by) -> Session:
+    """planned or convened → cancelled, with its reason; once convened, everyone invited gets
+    the cancellation (METHOD:CANCEL). The agenda and the journal stay; the startups become
+    proposable for another session."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Indiquez le motif de l’annulation.")
+    if len(reason) > 500:
+        raise ValidationError("Le motif de l’annulation tient en 500 caractères au plus.")
+    session = locked(session)
+    session.status = SessionStatus.CANCELLED
+    session.cancelled_at = timezone.now()
+    session.cancel_reason = reason
+    session.sequence += 1
+    session.save(update_fields=["status", "cancelled_at", "cancel_reason", "sequence"])
+    audit(action=AuditAction.SESSION_CANCELLED, actor=by, session=session, reason=reason)
+    if session.convened_at:
+        message_post(
+            send_session_notice,
+            about=session.outbox_about,
+            session_id=session.pk,
+            sequence=session.sequence,
+            changes={},
+        )
     return session
 
 

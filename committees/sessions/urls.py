@@ -27,6 +27,7 @@ session_urlpatterns = [
     path("<int:pk>/ordre-du-jour/<int:review_pk>/deplacer/", views.agenda_move, name="agenda-move"),
     path("<int:pk>/ordre-du-jour/<int:review_pk>/", views.agenda_item, name="agenda-item"),
     path("<int:pk>/convoquer/", views.convene, name="session-convene"),
+    path("<int:pk>/annuler/", views.cancel, name="session-cancel"),
     path("<int:pk>/copier/", views.copy, name="session-copy"),
     path("<int:pk>/invitation.ics", views.ics, name="session-ics"),
     path("<int:pk>/preparer/", views_prepare.session_prepare, name="session-prepare"),

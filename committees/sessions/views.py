@@ -21,7 +21,7 @@ from accounts.limits import TextLimits
 from accounts.outbox import announce, waiting
 
 from ..documents.views import session_slots
-from ..enums import MemberRole, ReviewStatus, SessionKind
+from ..enums import MemberRole, ReviewStatus, SessionKind, SessionStatus
 from ..models import Committee, Review, SemesterReport, Session
 from .access import get_review_in, get_session_for
 from .ics import session_ics
@@ -37,6 +37,7 @@ from .services import (
     review_move,
     review_remove,
     review_update,
+    session_cancel,
     session_convene,
     session_copy,
     session_create,
@@ -190,6 +191,21 @@ def edit(request, pk):
     return render(request, "committees/session_form.html", context, status=status)
 
 
+@require_POST
+def cancel(request, pk):
+    session, _ = get_session_for(request, pk, to="manage")
+    try:
+        session = session_cancel(
+            session=session, reason=request.POST.get("reason", ""), by=request.user
+        )
+    except ValidationError as refused:
+        messages.error(request, refused.messages[0])
+    else:
+        told = " : les personnes convoquées sont prévenues." if session.convened_at else "."
+        messages.success(request, "Séance annulée" + told)
+    return redirect("committees:session", pk=pk)
+
+
 def link(name: str, pk: int) -> str | None:
     """The URL of another page of the session, if that page exists yet."""
     try:
@@ -203,6 +219,7 @@ def session_context(request, session, roles) -> dict:
     reports = SemesterReport.objects.for_reviews(reviews)
     manager = roles.manager
     preparing = session.status in PREPARING
+    cancelled = session.status == SessionStatus.CANCELLED
     rows = [
         {
             "slot": slot,
@@ -224,12 +241,13 @@ def session_context(request, session, roles) -> dict:
         "total_minutes": agenda_minutes(reviews),
         "ends_at": session.starts_at + datetime.timedelta(minutes=agenda_minutes(reviews)),
         "members": list(session.committee.members.select_related("user", "organisation")),
-        "documents": session_slots(request, session, roles, reviews),
+        # A cancelled session is only read: no documents, no live page, no preparation.
+        "documents": [] if cancelled else session_slots(request, session, roles, reviews),
         # Only what this person may open: a team on the agenda prepares nothing.
         "links": {
             name: link(name, session.pk)
             for name in ("session-live", "session-prepare", "session-minutes")
-            if name != "session-prepare" or roles.voter or roles.manager
+            if not cancelled and (name != "session-prepare" or roles.voter or roles.manager)
         },
     }
     context |= proxies_context(session, roles)

@@ -112,7 +112,7 @@ def committee_context(committee, manager, *, rules=None, member_form=None) -> di
             committee.sessions.filter(
                 Q(starts_at__date__gte=timezone.localdate()) | Q(kind=SessionKind.WRITTEN)
             )
-            .exclude(status=SessionStatus.CLOSED)
+            .exclude(status__in=[SessionStatus.CLOSED, SessionStatus.CANCELLED])
             .order_by("starts_at")[:5]
         ),
         "roles": MemberRole.choices,

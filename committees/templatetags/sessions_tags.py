@@ -13,6 +13,7 @@ BADGES = {
     SessionStatus.CONVENED: "info",
     SessionStatus.OPEN: "warning",
     SessionStatus.CLOSED: "success",
+    SessionStatus.CANCELLED: "error",
 }
 
 
