@@ -261,6 +261,7 @@ TABLE: dict[str, Entry] = {
     "committees:agenda-move": Entry(item, POST_ONLY, post=MANAGE_POST),
     "committees:agenda-item": Entry(item, MANAGE, post=MANAGE_POST),
     "committees:session-convene": Entry(session, POST_ONLY, post=MANAGE_POST),
+    "committees:session-cancel": Entry(session, POST_ONLY, post=MANAGE_POST),
     "committees:session-copy": Entry(session, POST_ONLY, post=MANAGE_POST),
     "committees:session-ics": Entry(session, READ_SESSION),
     # Committees: their members and staff read; the staff manage.
