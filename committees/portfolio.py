@@ -48,7 +48,7 @@ from metrics.analytics import (
     last_full_semester,
 )
 from metrics.budget import current_round
-from metrics.figures import objective_status, round_spent
+from metrics.figures import objective_status, round_spent, singular
 from metrics.models import BudgetLine, Measurement, Metric
 from startups.models import (
     COMMITTEE_BEFORE_MONEY_ENDS_DAYS,
@@ -221,7 +221,7 @@ class Row:
         facts = self.facts
         if facts is None or facts.cost_per_unit is None:
             return "–"
-        return f"{floatformat(facts.cost_per_unit, '2g')} € par {facts.north_star.unit}"
+        return f"{floatformat(facts.cost_per_unit, '2g')} € par {singular(facts.north_star.unit)}"
 
     @property
     def change_summary(self) -> str:

@@ -159,8 +159,9 @@ PAGES = {
     "list": (lambda s: reverse("metrics:list", args=[s.slug]), 13),
     "values": (lambda s: reverse("metrics:values", args=[s.slug]), 8),
     "public": (lambda s: reverse("metrics:public", args=[s.slug]), 11),
-    # + its committee decisions, its disagreements with beta.gouv.fr
-    "startup": (lambda s: s.get_absolute_url(), 18),
+    # + its committee decisions, its disagreements with beta.gouv.fr, whether this person invites
+    # its team, its next session
+    "startup": (lambda s: s.get_absolute_url(), 20),
 }
 
 
