@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 import time_machine
 from django.core.management import call_command
+from django.core.signals import request_finished
+from django.db import close_old_connections
 from django.urls import Resolver404, resolve
 
 from tests.utils import TODAY, frozen_at
@@ -56,6 +58,16 @@ def links_of(html: str) -> list[str]:
     ]
 
 
+def close_download(response) -> None:
+    """Close a download's file as the test client closes a response: without the
+    `request_finished` handler that would close the test's own connection (PostgreSQL)."""
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+
+
 def crawl(client, *, depth: int, per_url_name: int) -> tuple[dict[str, list[str]], list[str]]:
     """({URL name: the paths visited}, the dead links) of what `client`'s person reaches from
     the home page in `depth` clicks, visiting at most `per_url_name` paths per URL name."""
@@ -66,7 +78,8 @@ def crawl(client, *, depth: int, per_url_name: int) -> tuple[dict[str, list[str]
         following = []
         for path, name, origin in frontier:
             response = client.get(path)
-            response.close()  # a download's file
+            if response.streaming:
+                close_download(response)
             if response.status_code >= 400:
                 dead.append(f"{path} ({response.status_code}), lien de {origin}")
                 continue
