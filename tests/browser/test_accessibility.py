@@ -94,7 +94,7 @@ def test_paginated_portfolio_has_no_axe_violation(
     for n in range(4):
         StartupFactory(name=f"Service {n}", incubator=portfolio["incubator"])
     log_in(portfolio["staff"])
-    page.goto(f"{reverse('startups:portfolio')}?page={number}")
+    page.goto(f"{reverse('startups:portfolio')}?page={number}&suivi=")
     screenshot(f"portfolio-page-{number}")
     assert_accessible()
     pagination = page.get_by_role("navigation", name="Pagination")

@@ -57,10 +57,13 @@ def test_log_in_then_search_paginate_and_filter_without_reloading(
 ):
     monkeypatch.setattr("startups.views.PAGE_SIZE", 2)  # the live server runs in this process
     log_in_and_open_the_portfolio(page, live_server)
+    # The portfolio opens by next committee: this walk reads it by name.
+    page.get_by_label("Trier par").select_option("nom")
+    expect(page).to_have_url(re.compile(r"tri=nom"))
 
     page.get_by_label("Rechercher").press_sequentially("aides", delay=30)
     expect(page.locator("#results h2")).to_have_text("3 startups")
-    assert query(page) == {"q": ["aides"], "tri": ["nom"]}
+    assert query(page) == {"q": ["aides"], "suivi": ["actives"], "tri": ["nom"]}
     assert listed(page) == ["Aides Jeunes", "Aides Logement"]
 
     # Straight from the search box: its `change` on blur must not win over the click.
@@ -68,11 +71,16 @@ def test_log_in_then_search_paginate_and_filter_without_reloading(
     expect(page).to_have_url(re.compile(r"page=2"))
     expect(page.locator("#results tbody tr")).to_have_count(1)
     assert listed(page) == ["Aides Sport"]
-    assert query(page) == {"q": ["aides"], "tri": ["nom"], "page": ["2"]}
+    assert query(page) == {"q": ["aides"], "suivi": ["actives"], "tri": ["nom"], "page": ["2"]}
 
     page.get_by_label("Phase", exact=True).select_option("acceleration")
     expect(page.locator("#results h2")).to_have_text("2 startups")
-    assert query(page) == {"q": ["aides"], "phase": ["acceleration"], "tri": ["nom"]}
+    assert query(page) == {
+        "q": ["aides"],
+        "phase": ["acceleration"],
+        "suivi": ["actives"],
+        "tri": ["nom"],
+    }
     assert listed(page) == ["Aides Jeunes", "Aides Sport"]
     expect(page.locator("#results .fr-pagination")).to_have_count(0)
 
@@ -85,6 +93,7 @@ def test_log_in_then_search_paginate_and_filter_without_reloading(
     assert query(page) == {
         "q": ["aides"],
         "phase": ["investigation"],
+        "suivi": ["actives"],
         "tri": ["nom"],
         "page": ["1"],
     }
