@@ -78,8 +78,3 @@ def invitation_email(invitation_id: int) -> bool:
         html_message=render_to_string("accounts/invitation_email.html", context),
     )
     return True
-
-
-def pending(user: User) -> bool:
-    """An invited person who has not signed in yet."""
-    return user.last_login is None

@@ -47,10 +47,9 @@ def home(request):
             .with_list_data()
             .order_by("committee_due_on")[:20]
         )
-        context["stale"] = (
-            due.filter(committee_due_on__lt=stale).with_list_data().order_by("-committee_due_on")
-        )[:10]
-        context["stale_count"] = due.filter(committee_due_on__lt=stale).count()
+        stale_records = due.filter(committee_due_on__lt=stale)
+        context["stale"] = stale_records.with_list_data().order_by("-committee_due_on")[:10]
+        context["stale_count"] = stale_records.count()
     context["team_startups"] = list(
         Startup.objects.filter(memberships__user=user).select_related("incubator")
     )

@@ -14,6 +14,7 @@ from startups.models import TeamMembership
 from ..enums import SessionStatus
 from ..models import Session
 from ..reports.reminders import absolute, day_label, session_label
+from .ics import method as ics_method
 from .ics import session_ics
 from .services import agenda_slots
 
@@ -28,6 +29,8 @@ ICS_NAME = "seance.ics"
 
 
 def message(template: str, subject: str, context: dict, to: list[str], ics: str):
+    """One e-mail in plain text and HTML, with the session's event (`ics`, as `session_ics`
+    wrote it for `context["session"]`)."""
     email = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string(f"committees/emails/{template}.txt", context),
@@ -37,7 +40,7 @@ def message(template: str, subject: str, context: dict, to: list[str], ics: str)
     email.attach_alternative(
         render_to_string(f"committees/emails/{template}.html", context), "text/html"
     )
-    method = "CANCEL" if "METHOD:CANCEL" in ics else "PUBLISH"
+    method = ics_method(context["session"])
     email.attach(ICS_NAME, ics, f"text/calendar; charset=utf-8; method={method}")
     return email
 
